@@ -1,0 +1,115 @@
+// The edge→origin generate call: request schema (validated at the origin's boundary) and response.
+import { z } from "zod";
+import { OUTPUT_FORMATS, SCHEDULERS, TIER_SPECS, TIERS, sizeAllowed } from "./tiers";
+
+export const MAX_PROMPT_CHARS = 4000;
+export const MAX_IMAGES = 4;
+export const UINT32_MAX = 0xffff_ffff;
+
+/** A prompt must be well-formed UTF-16: an unpaired surrogate cannot be encoded for the tokenizer. */
+export function isWellFormed(text: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+}
+
+const prompt = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .refine(isWellFormed, "must be well-formed Unicode (unpaired surrogate found)");
+
+export const GenerateRequestSchema = z
+  .strictObject({
+    request_id: z.string().min(1).max(128),
+    tenant_id: z.string().min(1).max(128),
+    tier: z.enum(TIERS),
+    model: z.string().min(1).max(128),
+    prompt: prompt(MAX_PROMPT_CHARS).min(1, "must not be empty"),
+    negative_prompt: prompt(MAX_PROMPT_CHARS).default(""),
+    n: z.number().int().min(1).max(MAX_IMAGES),
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+    steps: z.number().int().positive(),
+    guidance_scale: z.number().min(0).max(30),
+    seed: z.number().int().min(0).max(UINT32_MAX),
+    scheduler: z.enum(SCHEDULERS),
+    output_format: z.enum(OUTPUT_FORMATS).default("png"),
+    /** Time budget left when the edge sent the call, in ms (relative, so clock skew cannot matter). */
+    deadline_ms: z.number().int().positive().max(86_400_000),
+    /** Order within a tier; lower runs first. */
+    priority: z.number().int().min(0).max(9).default(5),
+    /** The edge's safety verdict, copied into each image's receipt. */
+    safety: z
+      .strictObject({ decision: z.string().max(64), policy_version: z.string().max(64) })
+      .default({ decision: "not_checked", policy_version: "none" }),
+    /** Whether the tenant's policy allows the prompt text itself in the receipt. */
+    store_prompt: z.boolean().default(false),
+  })
+  .superRefine((req, ctx) => {
+    const spec = TIER_SPECS[req.tier];
+    if (!sizeAllowed(req.tier, req.width, req.height)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["width"],
+        message: `${req.width}x${req.height} is not a ${req.tier} size; use one of ${spec.sizes.join(", ")}`,
+      });
+    }
+    if (req.steps < spec.minSteps || req.steps > spec.maxSteps) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["steps"],
+        message: `${req.tier} tier takes ${spec.minSteps}–${spec.maxSteps} steps`,
+      });
+    }
+    if (!spec.schedulers.includes(req.scheduler)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["scheduler"],
+        message: `${req.tier} tier supports ${spec.schedulers.join(", ")}`,
+      });
+    }
+    if (req.guidance_scale > spec.maxGuidance) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["guidance_scale"],
+        message: `${req.tier} tier allows guidance_scale up to ${spec.maxGuidance}`,
+      });
+    }
+  });
+
+export type GenerateRequest = z.infer<typeof GenerateRequestSchema>;
+export type GenerateRequestInput = z.input<typeof GenerateRequestSchema>;
+
+export interface GeneratedImage {
+  b64: string;
+  seed: number;
+  sha256: string;
+  width: number;
+  height: number;
+  format: (typeof OUTPUT_FORMATS)[number];
+}
+
+export interface StageTimings {
+  queue_ms: number;
+  text_encode_ms: number;
+  denoise_ms: number;
+  decode_ms: number;
+  postprocess_ms: number;
+  total_ms: number;
+}
+
+export interface GenerateResponse {
+  images: GeneratedImage[];
+  metadata: {
+    request_id: string;
+    region: string;
+    model: string;
+    model_hash: string;
+    tier: string;
+    scheduler: string;
+    steps: number;
+    guidance_scale: number;
+    execution_provider: string;
+    onnxruntime_version: string;
+    timings: StageTimings;
+  };
+}

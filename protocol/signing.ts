@@ -1,0 +1,87 @@
+// HMAC request signing for every /internal/* call: one implementation, WebCrypto, for Workers and Node.
+export const TIMESTAMP_HEADER = "x-darkroom-timestamp";
+export const SIGNATURE_HEADER = "x-darkroom-signature";
+/** Signatures older or newer than this are rejected, and request ids are remembered this long. */
+export const SIGNATURE_WINDOW_S = 60;
+
+const encoder = new TextEncoder();
+
+function toHex(buffer: ArrayBuffer): string {
+  return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export async function sha256Hex(data: string | Uint8Array): Promise<string> {
+  const bytes = typeof data === "string" ? encoder.encode(data) : data;
+  return toHex(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
+}
+
+async function hmacHex(secret: string, message: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
+}
+
+export interface SignableRequest {
+  method: string;
+  path: string;
+  body: string | Uint8Array;
+}
+
+export async function signatureFor(
+  secret: string,
+  timestamp: number,
+  req: SignableRequest,
+): Promise<string> {
+  const bodyHash = await sha256Hex(req.body);
+  return hmacHex(secret, `${timestamp}.${req.method.toUpperCase()}.${req.path}.${bodyHash}`);
+}
+
+/** Headers to attach to an /internal/* call. */
+export async function signRequest(
+  secret: string,
+  req: SignableRequest,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<Record<string, string>> {
+  const sig = await signatureFor(secret, nowSeconds, req);
+  return { [TIMESTAMP_HEADER]: String(nowSeconds), [SIGNATURE_HEADER]: `v1=${sig}` };
+}
+
+/** Compares two hex strings without an early exit, so timing does not reveal a prefix match. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  const length = Math.max(a.length, b.length);
+  for (let i = 0; i < length; i++) diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
+  return diff === 0;
+}
+
+export type SignatureCheck =
+  | { ok: true }
+  | { ok: false; reason: "missing" | "malformed" | "stale" | "mismatch" };
+
+/**
+ * Verifies a signed request against every currently valid secret (two during a rotation).
+ * Replay of a request id is the caller's concern: only it knows which ids it has seen.
+ */
+export async function verifySignature(
+  secrets: readonly string[],
+  headers: { timestamp: string | null | undefined; signature: string | null | undefined },
+  req: SignableRequest,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<SignatureCheck> {
+  if (!headers.timestamp || !headers.signature) return { ok: false, reason: "missing" };
+  if (!/^\d{1,12}$/.test(headers.timestamp)) return { ok: false, reason: "malformed" };
+  const match = /^v1=([0-9a-f]{64})$/.exec(headers.signature);
+  if (!match?.[1]) return { ok: false, reason: "malformed" };
+  const timestamp = Number(headers.timestamp);
+  if (Math.abs(nowSeconds - timestamp) > SIGNATURE_WINDOW_S) return { ok: false, reason: "stale" };
+  for (const secret of secrets) {
+    const expected = await signatureFor(secret, timestamp, req);
+    if (constantTimeEqual(expected, match[1])) return { ok: true };
+  }
+  return { ok: false, reason: "mismatch" };
+}
