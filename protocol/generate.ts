@@ -1,6 +1,6 @@
 // The edge→origin generate call: request schema (validated at the origin's boundary) and response.
 import { z } from "zod";
-import { OUTPUT_FORMATS, SCHEDULERS, TIER_SPECS, TIERS, sizeAllowed } from "./tiers";
+import { OUTPUT_FORMATS, SCHEDULERS, sizeAllowed, TIER_SPECS, TIERS } from "./tiers";
 
 export const MAX_PROMPT_CHARS = 4000;
 export const MAX_IMAGES = 4;

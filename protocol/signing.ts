@@ -12,7 +12,7 @@ function toHex(buffer: ArrayBuffer): string {
 
 export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   const bytes = typeof data === "string" ? encoder.encode(data) : data;
-  return toHex(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
+  return toHex(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
 }
 
 async function hmacHex(secret: string, message: string): Promise<string> {

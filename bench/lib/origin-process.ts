@@ -1,0 +1,71 @@
+// Starts a real origin process on loopback for benchmarks and multi-process tests, and signs calls to it.
+import { type ChildProcess, spawn } from "node:child_process";
+import { request } from "undici";
+import { signRequest } from "../../protocol/signing";
+
+export interface OriginProcess {
+  url: string;
+  child: ChildProcess;
+  /** ms from spawn to /readyz answering 200. */
+  readyAfterMs: number;
+  stop(): Promise<void>;
+}
+
+export async function startOriginProcess(opts: {
+  port: number;
+  region?: string;
+  secret?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}): Promise<OriginProcess> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ["--import", "tsx", "origin/main.ts"], {
+    env: {
+      ...process.env,
+      DARKROOM_PORT: String(opts.port),
+      DARKROOM_REGION: opts.region ?? "bench",
+      ORIGIN_SHARED_SECRET: opts.secret ?? "bench-secret",
+      ...opts.env,
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${opts.port}`;
+  const deadline = started + (opts.timeoutMs ?? 120_000);
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`origin exited with ${child.exitCode}`);
+    const ok = await request(`${url}/readyz`).then(
+      async (r) => {
+        await r.body.dump();
+        return r.statusCode === 200;
+      },
+      () => false,
+    );
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const readyAfterMs = performance.now() - started;
+  if (performance.now() >= deadline) throw new Error("origin did not become ready in time");
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  return { url, child, readyAfterMs, stop };
+}
+
+export async function signedPost(
+  baseUrl: string,
+  path: string,
+  body: unknown,
+  secret: string,
+): Promise<{ status: number; json: unknown }> {
+  const text = JSON.stringify(body);
+  const headers = await signRequest(secret, { method: "POST", path, body: text });
+  const res = await request(`${baseUrl}${path}`, {
+    method: "POST",
+    body: text,
+    headers: { ...headers, "content-type": "application/json" },
+  });
+  return { status: res.statusCode, json: await res.body.json() };
+}

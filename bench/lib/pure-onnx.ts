@@ -1,0 +1,69 @@
+// The pure onnxruntime cost of one request: exactly its graph calls, in a tight loop, same inputs.
+import { join } from "node:path";
+import * as ort from "onnxruntime-node";
+
+export interface PureCase {
+  width: number;
+  height: number;
+  steps: number;
+  /** Rows per UNet call: 2 when classifier-free guidance applies. */
+  rows: number;
+}
+
+type Sessions = Record<"text" | "unet" | "vae", ort.InferenceSession>;
+
+export async function openSessions(modelDir: string, threads: number): Promise<Sessions> {
+  const options: ort.InferenceSession.SessionOptions = {
+    executionProviders: ["cpu"],
+    graphOptimizationLevel: "all",
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  };
+  const open = (file: string) => ort.InferenceSession.create(join(modelDir, file), options);
+  return {
+    text: await open("text_encoder/model.onnx"),
+    unet: await open("unet/model.onnx"),
+    vae: await open("vae_decoder/model.onnx"),
+  };
+}
+
+function typeOf(session: ort.InferenceSession, name: string): string {
+  const m = session.inputMetadata.find((x) => x.name === name);
+  return m?.isTensor ? m.type : "float32";
+}
+
+function timestepTensor(session: ort.InferenceSession, rows: number): ort.Tensor {
+  const m = session.inputMetadata.find((x) => x.name === "timestep");
+  const shape = m?.isTensor ? m.shape : [rows];
+  const dims = shape.length === 0 ? [] : shape[0] === 1 ? [1] : [rows];
+  const count = dims.length === 0 ? 1 : dims[0]!;
+  return typeOf(session, "timestep") === "int64"
+    ? new ort.Tensor("int64", new BigInt64Array(count).fill(999n), dims)
+    : new ort.Tensor("float32", new Float32Array(count).fill(999), dims);
+}
+
+/** Builds the feeds once, then returns a closure that runs one request's graph calls. */
+export async function pureRequest(s: Sessions, c: PureCase): Promise<() => Promise<void>> {
+  const ids =
+    typeOf(s.text, "input_ids") === "int64"
+      ? new ort.Tensor("int64", new BigInt64Array(c.rows * 77).fill(1n), [c.rows, 77])
+      : new ort.Tensor("int32", new Int32Array(c.rows * 77).fill(1), [c.rows, 77]);
+  const hidden = (await s.text.run({ input_ids: ids })).last_hidden_state!;
+  const h = c.height / 8;
+  const w = c.width / 8;
+  const sample = new ort.Tensor("float32", new Float32Array(c.rows * 4 * h * w).fill(0.5), [
+    c.rows,
+    4,
+    h,
+    w,
+  ]);
+  const timestep = timestepTensor(s.unet, c.rows);
+  const latent = new ort.Tensor("float32", new Float32Array(4 * h * w).fill(0.1), [1, 4, h, w]);
+  return async () => {
+    await s.text.run({ input_ids: ids });
+    for (let i = 0; i < c.steps; i++) {
+      await s.unet.run({ sample, timestep, encoder_hidden_states: hidden });
+    }
+    await s.vae.run({ latent_sample: latent });
+  };
+}

@@ -1,0 +1,114 @@
+// bench:origin — origin end-to-end time over HTTP vs the pure onnxruntime time of the same graph calls.
+// Ratio = e2e p50 / pure p50, both measured in this run on this machine, one request at a time.
+import { mkdir, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { ensureTinyModel } from "../origin/model/tiny";
+import { TIER_SPECS, type Tier } from "../protocol/tiers";
+import { signedPost, startOriginProcess } from "./lib/origin-process";
+import { openSessions, pureRequest } from "./lib/pure-onnx";
+import { percentile, printTable, round2 } from "./lib/stats";
+
+const MODEL_DIR = resolve(process.env.DARKROOM_MODEL_DIR ?? "models/tiny-sd");
+const THREADS = Number(process.env.DARKROOM_INTRA_OP_THREADS ?? 0);
+const SECRET = "bench-secret";
+const CASES: Array<{ tier: Tier; size: number; iterations: number }> = [
+  { tier: "fast", size: 256, iterations: 40 },
+  { tier: "fast", size: 512, iterations: 20 },
+  { tier: "quality", size: 256, iterations: 8 },
+  { tier: "quality", size: 512, iterations: 4 },
+];
+
+async function timeIt(iterations: number, run: () => Promise<void>): Promise<number[]> {
+  for (let i = 0; i < 2; i++) await run();
+  const samples: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const t = performance.now();
+    await run();
+    samples.push(performance.now() - t);
+  }
+  return samples;
+}
+
+async function main() {
+  await ensureTinyModel(MODEL_DIR);
+  const origin = await startOriginProcess({
+    port: 8899,
+    secret: SECRET,
+    env: {
+      DARKROOM_MODEL_DIR: MODEL_DIR,
+      DARKROOM_INTRA_OP_THREADS: String(THREADS),
+      DARKROOM_LOG_LEVEL: "warn",
+    },
+  });
+  console.log(`origin cold start to ready: ${origin.readyAfterMs.toFixed(0)} ms`);
+  const sessions = await openSessions(MODEL_DIR, THREADS);
+  const results = [];
+  let n = 0;
+  for (const c of CASES) {
+    const spec = TIER_SPECS[c.tier];
+    const guided = spec.defaultGuidance > 1;
+    const pure = await timeIt(
+      c.iterations,
+      await pureRequest(sessions, {
+        width: c.size,
+        height: c.size,
+        steps: spec.defaultSteps,
+        rows: guided ? 2 : 1,
+      }),
+    );
+    const e2e = await timeIt(c.iterations, async () => {
+      const res = await signedPost(
+        origin.url,
+        "/internal/v1/generate",
+        {
+          request_id: `bench-${process.pid}-${n++}`,
+          tenant_id: "bench",
+          tier: c.tier,
+          model: "default",
+          prompt: "a red fox in the snow",
+          n: 1,
+          width: c.size,
+          height: c.size,
+          steps: spec.defaultSteps,
+          guidance_scale: spec.defaultGuidance,
+          seed: 7,
+          scheduler: spec.defaultScheduler,
+          output_format: "png",
+          deadline_ms: spec.defaultDeadlineMs,
+        },
+        SECRET,
+      );
+      if (res.status !== 200)
+        throw new Error(`origin answered ${res.status}: ${JSON.stringify(res.json)}`);
+    });
+    const pureMs = percentile(pure, 50);
+    const e2eMs = percentile(e2e, 50);
+    results.push({
+      tier: c.tier,
+      size: `${c.size}x${c.size}`,
+      steps: spec.defaultSteps,
+      pure_ms: round2(pureMs),
+      e2e_ms: round2(e2eMs),
+      ratio: round2(e2eMs / pureMs),
+    });
+  }
+  await origin.stop();
+  printTable(results);
+  console.log(
+    "ratio = origin end-to-end p50 (HTTP, signed, PNG-encoded) / pure onnxruntime p50, same run",
+  );
+  const out = {
+    cold_start_ms: round2(origin.readyAfterMs),
+    threads: THREADS || "ort default",
+    cases: results,
+  };
+  await mkdir("bench/results", { recursive: true });
+  await writeFile("bench/results/origin.json", `${JSON.stringify(out, null, 2)}\n`);
+  console.log("wrote bench/results/origin.json");
+  process.exit(0);
+}
+
+main().catch((error: Error) => {
+  console.error(`bench:origin failed: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+// The edge Worker's Hono app: middleware in request-lifecycle order, then one router per resource.
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "./env";
+import { notFound, onError } from "./errors/error-handler";
+import { adminAuth } from "./middleware/admin-auth";
+import { apiKeyAuth } from "./middleware/api-key-auth";
+import { auditTrail } from "./middleware/audit-trail";
+import { bodyLimit } from "./middleware/body-limit";
+import { jsonContentType } from "./middleware/content-type";
+import { init } from "./middleware/init";
+import { requestId } from "./middleware/request-id";
+import { adminAudit } from "./routes/admin-audit";
+import { adminKeys } from "./routes/admin-keys";
+import { adminTenants } from "./routes/admin-tenants";
+import { mountApiDocs } from "./routes/api-docs";
+import { health } from "./routes/health";
+import { newRouter } from "./routes/router";
+import { v1Models } from "./routes/v1-models";
+
+const UNAUDITED = new Set(["/healthz", "/docs", "/openapi.json"]);
+
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = newRouter();
+  app.onError(onError);
+  app.notFound(notFound);
+
+  // Order matters: each step may reject, and everything after the audit trail gets recorded.
+  app.use("*", requestId());
+  app.use("*", init());
+  app.use("*", auditTrail({ skip: (path) => UNAUDITED.has(path) }));
+  app.use("*", bodyLimit());
+  app.use("*", jsonContentType());
+  app.use("/admin/*", adminAuth());
+  app.use("/v1/*", apiKeyAuth());
+  // Generation routes add, per route and in this order: zod validation → idempotency lookup → safety
+  // prefilter → TenantGate admit (reservation) → signed origin call → settle → idempotency store.
+  // Safety must reject before any reservation or origin call; each step notes into c.var.audit.
+
+  app.route("/", health);
+  app.route("/", adminTenants);
+  app.route("/", adminKeys);
+  app.route("/", adminAudit);
+  app.route("/", v1Models);
+  mountApiDocs(app);
+  return app;
+}

@@ -1,0 +1,130 @@
+// D1 schema (drizzle, SQLite): tenants, API keys, usage ledger, audit records, idempotency, safety terms.
+import { sql } from "drizzle-orm";
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+import type { Tier } from "../../protocol/tiers";
+
+const createdAt = () =>
+  integer("created_at", { mode: "timestamp_ms" })
+    .notNull()
+    .default(sql`(cast(unixepoch('subsec') * 1000 as integer))`);
+
+export const tenants = sqliteTable("tenants", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  rateLimitPerMinute: integer("rate_limit_per_minute").notNull(),
+  maxConcurrency: integer("max_concurrency").notNull(),
+  monthlyImageQuota: integer("monthly_image_quota").notNull(),
+  allowedTiers: text("allowed_tiers", { mode: "json" }).$type<Tier[]>().notNull(),
+  /** Region tag the tenant's requests must stay in; null means any region. */
+  residency: text("residency"),
+  storePrompts: integer("store_prompts", { mode: "boolean" }).notNull().default(false),
+  createdAt: createdAt(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    name: text("name"),
+    /** Display prefix such as `drk_AbC123`; never enough to authenticate. */
+    prefix: text("prefix").notNull(),
+    /** SHA-256 hex of the full key: the only form of the secret at rest. */
+    hash: text("hash").notNull(),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [uniqueIndex("api_keys_hash_uq").on(t.hash), index("api_keys_tenant_idx").on(t.tenantId)],
+);
+
+export const usageLedger = sqliteTable(
+  "usage_ledger",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    requestId: text("request_id").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    /** Billing period, `YYYY-MM` (UTC). */
+    period: text("period").notNull(),
+    images: integer("images").notNull(),
+    costUnits: integer("cost_units").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("usage_ledger_request_uq").on(t.tenantId, t.requestId),
+    index("usage_ledger_period_idx").on(t.tenantId, t.period),
+  ],
+);
+
+export const auditRecords = sqliteTable(
+  "audit_records",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    // Not unique: a client-supplied X-Request-Id may repeat, and every request still gets its record.
+    requestId: text("request_id").notNull(),
+    tenantId: text("tenant_id"),
+    keyId: text("key_id"),
+    route: text("route").notNull(),
+    tier: text("tier"),
+    params: text("params", { mode: "json" }).$type<Record<string, unknown>>(),
+    promptSha256: text("prompt_sha256"),
+    safetyDecision: text("safety_decision"),
+    safetyCategory: text("safety_category"),
+    policyVersion: text("policy_version"),
+    region: text("region"),
+    status: integer("status").notNull(),
+    errorCode: text("error_code"),
+    timings: text("timings", { mode: "json" }).$type<Record<string, number>>(),
+    costCharged: integer("cost_charged").notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("audit_records_tenant_idx").on(t.tenantId, t.createdAt),
+    index("audit_records_request_idx").on(t.requestId),
+  ],
+);
+
+export const idempotencyRecords = sqliteTable(
+  "idempotency_records",
+  {
+    tenantId: text("tenant_id").notNull(),
+    key: text("key").notNull(),
+    bodySha256: text("body_sha256").notNull(),
+    /** `in_progress` while the first request runs, then `completed` with its response stored. */
+    status: text("status", { enum: ["in_progress", "completed"] }).notNull(),
+    response: text("response", { mode: "json" }).$type<{
+      status: number;
+      headers: Record<string, string>;
+      body: unknown;
+    }>(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.key] })],
+);
+
+export const safetyTerms = sqliteTable(
+  "safety_terms",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tenantId: text("tenant_id").notNull(),
+    category: text("category").notNull(),
+    term: text("term").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("safety_terms_uq").on(t.tenantId, t.category, t.term)],
+);
+
+export type TenantRow = typeof tenants.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type AuditRow = typeof auditRecords.$inferSelect;
+export type NewAuditRow = typeof auditRecords.$inferInsert;

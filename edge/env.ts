@@ -1,0 +1,32 @@
+// The one typed environment: Worker bindings and per-request variables every Hono handler sees.
+import type { AuditDraft } from "./services/audit/audit-draft";
+import type { AuthContext } from "./services/keys/key-store";
+import type { Services } from "./services/services";
+import type { TenantGate } from "./services/tenant-gate/tenant-gate-do";
+
+/** Mirrors wrangler.toml; secrets (ADMIN_TOKEN, ORIGIN_SHARED_SECRET) come from `wrangler secret`. */
+export interface Bindings {
+  DB: D1Database;
+  KEYS_CACHE: KVNamespace;
+  IMAGES: R2Bucket;
+  /** One TenantGate per tenant (idFromName(tenantId)): rate limit, concurrency, quota reservation. */
+  TENANT_GATE: DurableObjectNamespace<TenantGate>;
+  ADMIN_TOKEN: string;
+  ORIGIN_SHARED_SECRET: string;
+  /** JSON list of `{region, url}`. */
+  ORIGINS: string;
+  ENVIRONMENT: string;
+}
+
+export interface Variables {
+  requestId: string;
+  /** W3C trace id (32 hex), taken from `traceparent` or minted; forwarded to origins. */
+  traceId: string;
+  services: Services;
+  /** Filled by the audit middleware; downstream code notes what it learns into it. */
+  audit: AuditDraft;
+  /** Set by the API-key middleware only: read it only on routes behind `apiKeyAuth()`. */
+  auth: AuthContext;
+}
+
+export type AppEnv = { Bindings: Bindings; Variables: Variables };

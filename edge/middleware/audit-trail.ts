@@ -1,0 +1,29 @@
+// Records every request's outcome (admitted, rejected or failed) as one audit record, after the response.
+import { createMiddleware } from "hono/factory";
+import { routePath } from "hono/route";
+import type { AppEnv } from "../env";
+import { AuditDraft } from "../services/audit/audit-draft";
+
+export interface AuditTrailOptions {
+  /** Paths not worth a D1 write per hit (docs, health probes). */
+  skip?: (path: string) => boolean;
+}
+
+export function auditTrail(options: AuditTrailOptions = {}) {
+  return createMiddleware<AppEnv>(async function auditTrail(c, next) {
+    if (options.skip?.(c.req.path)) return next();
+    const draft = new AuditDraft(c.var.requestId, Date.now());
+    c.set("audit", draft);
+    // Errors never reach here: Hono's compose has already rendered them into c.res via onError.
+    await next();
+    const pattern = routePath(c, -1);
+    // A wildcard means no route matched: keep the (bounded) raw path so probes are visible.
+    const path = pattern.includes("*") || pattern === "" ? c.req.path.slice(0, 200) : pattern;
+    const record = draft.finish({
+      route: `${c.req.method} ${path}`,
+      status: c.res.status,
+      finishedAt: Date.now(),
+    });
+    c.executionCtx.waitUntil(c.var.services.audit.write(record));
+  });
+}

@@ -1,0 +1,19 @@
+// Builds the request's services from its bindings into `c.var.services`.
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env";
+import { buildServices } from "../services/services";
+
+export function init() {
+  return createMiddleware<AppEnv>(async function init(c, next) {
+    const ctx = c.executionCtx;
+    c.set(
+      "services",
+      buildServices({
+        db: c.env.DB,
+        keysCache: c.env.KEYS_CACHE,
+        waitUntil: (promise) => ctx.waitUntil(promise),
+      }),
+    );
+    await next();
+  });
+}

@@ -1,0 +1,96 @@
+// The TenantGate contract: per-tenant admission (rate limit, concurrency slots, quota hold), settlement, usage.
+
+/** Limits from the tenant row, passed on every call so a PATCH applies to the very next request. */
+export interface TenantLimits {
+  readonly rate_limit_per_minute: number;
+  readonly max_concurrency: number;
+  readonly monthly_image_quota: number;
+}
+
+export interface AdmitRequest {
+  /** The edge's own id for this request: unique, never a client-supplied header taken verbatim. */
+  readonly requestId: string;
+  /** Images asked for (`n`): what the quota holds. */
+  readonly images: number;
+  /** Cost units of one image (`costUnitsPerImage` in cost.ts), recorded alongside for billing. */
+  readonly unitsPerImage: number;
+  /** How long the slot and the hold live unsettled: the request's deadline plus a margin. */
+  readonly leaseMs: number;
+  readonly limits: TenantLimits;
+}
+
+export interface Reservation {
+  readonly requestId: string;
+  readonly images: number;
+  readonly unitsPerImage: number;
+  readonly createdAtMs: number;
+  readonly leaseUntilMs: number;
+}
+
+/** What the edge turns into `RateLimit-*` headers (see rate-limit-headers.ts). */
+export interface RateLimitInfo {
+  readonly limit: number;
+  readonly remaining: number;
+  /** Seconds until the limiter is fully replenished. */
+  readonly resetSeconds: number;
+}
+
+/**
+ * `duplicate_request`: the id was already settled (or expired) here; the edge answers 409 and never
+ * dispatches it again.
+ */
+export type AdmitRejection =
+  | "rate_limit_exceeded"
+  | "concurrency_limit"
+  | "insufficient_quota"
+  | "duplicate_request";
+
+export type AdmitResult =
+  | {
+      readonly ok: true;
+      readonly reservation: Reservation;
+      /** True when this id already held a reservation: the same hold comes back, nothing new counted. */
+      readonly replayed: boolean;
+      readonly rateLimit: RateLimitInfo;
+    }
+  | {
+      readonly ok: false;
+      readonly reason: AdmitRejection;
+      readonly retryAfterSeconds: number;
+      readonly rateLimit: RateLimitInfo;
+    };
+
+export interface SettlementOutcome {
+  readonly chargedImages: number;
+  readonly refundedImages: number;
+  readonly chargedUnits: number;
+}
+
+/** `settled`: this call charged it; `already_settled`: a no-op repeat; `unknown`: never held here. */
+export type SettleResult =
+  | ({ readonly status: "settled" | "already_settled" } & SettlementOutcome)
+  | { readonly status: "unknown" };
+
+/** The numbers behind `GET /v1/usage`, for the current UTC calendar month. */
+export interface TenantUsage {
+  readonly period_start: string;
+  /** Exclusive: the first instant of the next month. */
+  readonly period_end: string;
+  /** Delivered images charged this period. */
+  readonly images_used: number;
+  /** Images held by unsettled, unexpired reservations. */
+  readonly images_reserved: number;
+  readonly units_used: number;
+  readonly monthly_image_quota: number;
+  readonly rate_limit_per_minute: number;
+  readonly max_concurrency: number;
+  readonly in_flight: number;
+}
+
+export interface TenantGateService {
+  /** Counts the attempt, takes a slot and holds `images` of quota; a rejection is a value. */
+  admit(tenantId: string, request: AdmitRequest): Promise<AdmitResult>;
+  /** Charges what was delivered, refunds the rest; `deliveredImages = 0` is a full refund. */
+  settle(tenantId: string, requestId: string, deliveredImages: number): Promise<SettleResult>;
+  usage(tenantId: string, limits: TenantLimits): Promise<TenantUsage>;
+}

@@ -1,0 +1,76 @@
+// Test helpers: call the Worker in-process with real bindings and wait for its deferred work (audit, cache).
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import worker from "../index";
+
+export const ADMIN_TOKEN = "dev-admin-token";
+
+export interface CallOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  /** Serialised as JSON with Content-Type application/json. */
+  json?: unknown;
+  body?: BodyInit;
+  /** Bearer credential: an API key, or the admin token. */
+  token?: string;
+}
+
+/** Runs one request through the Worker and settles its waitUntil work before returning. */
+export async function call(path: string, options: CallOptions = {}): Promise<Response> {
+  const headers = new Headers(options.headers);
+  if (options.token) headers.set("authorization", `Bearer ${options.token}`);
+  let body = options.body;
+  if (options.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(options.json);
+  }
+  const request = new Request(`https://edge.test${path}`, {
+    method: options.method ?? (body === undefined ? "GET" : "POST"),
+    headers,
+    body,
+  });
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(request, env, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+export async function callJson<T = Record<string, unknown>>(
+  path: string,
+  options: CallOptions = {},
+): Promise<{ status: number; body: T; headers: Headers }> {
+  const res = await call(path, options);
+  return { status: res.status, body: (await res.json()) as T, headers: res.headers };
+}
+
+export const adminCall = <T = Record<string, unknown>>(path: string, options: CallOptions = {}) =>
+  callJson<T>(path, { token: ADMIN_TOKEN, ...options });
+
+export async function createTenant(fields: Record<string, unknown> = {}): Promise<{ id: string }> {
+  const { status, body } = await adminCall<{ id: string }>("/admin/tenants", {
+    json: { name: "Acme", ...fields },
+  });
+  if (status !== 201) throw new Error(`tenant creation failed: ${status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+export async function issueKey(
+  tenantId: string,
+): Promise<{ id: string; key: string; prefix: string }> {
+  const { status, body } = await adminCall<{ id: string; key: string; prefix: string }>(
+    `/admin/tenants/${tenantId}/keys`,
+    { method: "POST", json: { name: "ci" } },
+  );
+  if (status !== 201) throw new Error(`key creation failed: ${status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+export interface ErrorEnvelope {
+  error: {
+    message: string;
+    type: string;
+    param: string | null;
+    code: string;
+    request_id: string | null;
+  };
+}

@@ -1,0 +1,66 @@
+// Origin configuration: parsed once from the environment with zod, so a bad value fails at start-up.
+import { z } from "zod";
+
+const list = z.string().transform((s) =>
+  s
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
+
+const OriginEnvSchema = z.object({
+  DARKROOM_MODEL_DIR: z.string().default("models/tiny-sd"),
+  DARKROOM_MODEL_ID: z.string().optional(),
+  DARKROOM_HOST: z.string().default("127.0.0.1"),
+  DARKROOM_PORT: z.coerce.number().int().min(0).max(65535).default(8801),
+  DARKROOM_REGION: z.string().min(1).default("local"),
+  /** Comma-separated: two secrets are valid at once while one rotates out. */
+  ORIGIN_SHARED_SECRET: list.default(["dev-origin-secret"]),
+  /** Execution providers in order of preference; cpu is always the last resort. */
+  DARKROOM_PROVIDERS: list.pipe(z.array(z.enum(["cuda", "cpu"])).min(1)).default(["cpu"]),
+  DARKROOM_INTRA_OP_THREADS: z.coerce.number().int().min(0).default(0),
+  DARKROOM_INTER_OP_THREADS: z.coerce.number().int().min(0).default(1),
+  DARKROOM_CUDA_DEVICE: z.coerce.number().int().min(0).default(0),
+  DARKROOM_DRAIN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  DARKROOM_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "silent"]).default("info"),
+});
+
+export type OriginConfig = {
+  modelDir: string;
+  modelId: string | undefined;
+  host: string;
+  port: number;
+  region: string;
+  sharedSecrets: string[];
+  providers: Array<"cuda" | "cpu">;
+  intraOpThreads: number;
+  interOpThreads: number;
+  cudaDevice: number;
+  drainTimeoutMs: number;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "silent";
+};
+
+export function loadOriginConfig(env: NodeJS.ProcessEnv = process.env): OriginConfig {
+  const parsed = OriginEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `Invalid origin configuration: ${issue?.path.join(".")}: ${issue?.message}. Fix the environment variable and restart.`,
+    );
+  }
+  const e = parsed.data;
+  return {
+    modelDir: e.DARKROOM_MODEL_DIR,
+    modelId: e.DARKROOM_MODEL_ID,
+    host: e.DARKROOM_HOST,
+    port: e.DARKROOM_PORT,
+    region: e.DARKROOM_REGION,
+    sharedSecrets: e.ORIGIN_SHARED_SECRET,
+    providers: e.DARKROOM_PROVIDERS,
+    intraOpThreads: e.DARKROOM_INTRA_OP_THREADS,
+    interOpThreads: e.DARKROOM_INTER_OP_THREADS,
+    cudaDevice: e.DARKROOM_CUDA_DEVICE,
+    drainTimeoutMs: e.DARKROOM_DRAIN_TIMEOUT_MS,
+    logLevel: e.DARKROOM_LOG_LEVEL,
+  };
+}

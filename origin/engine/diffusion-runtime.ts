@@ -1,0 +1,48 @@
+// The small interface between the denoising loop and whatever runs the graphs (onnxruntime today).
+import type { SchedulerConfig } from "../diffusion/scheduler-config";
+
+export interface ModelInfo {
+  /** Human-readable id, e.g. "tiny-sd" or "stabilityai/sd-turbo". */
+  id: string;
+  /** SHA-256 over the model's graph and config files: the version every cache is keyed by. */
+  sha256: string;
+  latentChannels: number;
+  /** Pixels per latent cell (8 for SD). */
+  vaeScaleFactor: number;
+  /** Latents are divided by this before the VAE decoder (0.18215 for SD1/SD2/SD-Turbo). */
+  scalingFactor: number;
+  /** Text-encoder hidden size and sequence length: one context row is seqLen × hiddenSize floats. */
+  hiddenSize: number;
+  seqLen: number;
+  /** True when the UNet takes one timestep per batch row, so rows at different steps can share a call. */
+  perRowTimestep: boolean;
+  schedulerConfig: SchedulerConfig;
+  executionProvider: string;
+  onnxruntimeVersion: string;
+}
+
+/** One row of a UNet call: a latent at its own timestep with its own text context. */
+export interface UnetRow {
+  sample: Float32Array;
+  timestep: number;
+  context: Float32Array;
+}
+
+export interface DiffusionRuntime {
+  readonly model: ModelInfo;
+  /** Token ids (seqLen each) → last_hidden_state rows (seqLen × hiddenSize each). */
+  encodeText(tokenIds: readonly Int32Array[]): Promise<Float32Array[]>;
+  /** One UNet evaluation over rows of equal latent size; returns each row's prediction. */
+  unet(
+    rows: readonly UnetRow[],
+    latentHeight: number,
+    latentWidth: number,
+  ): Promise<Float32Array[]>;
+  /** Scaled latents → images as planar RGB in [-1, 1], (3 × H × W) each. */
+  decode(
+    latents: readonly Float32Array[],
+    latentHeight: number,
+    latentWidth: number,
+  ): Promise<Float32Array[]>;
+  dispose(): Promise<void>;
+}

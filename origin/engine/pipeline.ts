@@ -1,0 +1,105 @@
+// The request-level diffusion pipeline: tokenize → text encoder → denoise loop → VAE decode.
+import { usesGuidance } from "../diffusion/guidance";
+import { gaussianNoise } from "../diffusion/noise";
+import type { SchedulerName } from "../diffusion/scheduler";
+import { createScheduler } from "../diffusion/scheduler";
+import { advanceRows, type DenoiseRow } from "./denoise-row";
+import type { DiffusionRuntime } from "./diffusion-runtime";
+
+export interface PromptTokenizer {
+  encode(text: string): Int32Array;
+}
+
+export interface GenerateParams {
+  prompt: string;
+  negative_prompt: string;
+  n: number;
+  width: number;
+  height: number;
+  steps: number;
+  guidance_scale: number;
+  seed: number;
+  scheduler: SchedulerName;
+}
+
+export interface DecodedImage {
+  seed: number;
+  /** Planar RGB in [-1, 1], 3 × height × width. */
+  pixels: Float32Array;
+}
+
+export interface PipelineTimings {
+  text_encode_ms: number;
+  denoise_ms: number;
+  decode_ms: number;
+}
+
+export type StepListener = (step: number, steps: number) => void;
+
+/** Image i of a request uses seed + i (mod 2^32), so each image can be re-rendered on its own. */
+export function imageSeed(seed: number, index: number): number {
+  return (seed + index) >>> 0;
+}
+
+export class DiffusionPipeline {
+  constructor(
+    readonly runtime: DiffusionRuntime,
+    readonly tokenizer: PromptTokenizer,
+    private readonly now: () => number = performance.now.bind(performance),
+  ) {}
+
+  get model() {
+    return this.runtime.model;
+  }
+
+  latentSize(width: number, height: number): { h: number; w: number } {
+    const f = this.model.vaeScaleFactor;
+    return { h: Math.floor(height / f), w: Math.floor(width / f) };
+  }
+
+  async encodePrompts(prompt: string, negative: string, guided: boolean) {
+    const ids = [this.tokenizer.encode(prompt)];
+    if (guided) ids.push(this.tokenizer.encode(negative));
+    const [cond, uncond] = await this.runtime.encodeText(ids);
+    return { cond: cond!, uncond: uncond ?? null };
+  }
+
+  initialRows(p: GenerateParams, cond: Float32Array, uncond: Float32Array | null): DenoiseRow[] {
+    const { h, w } = this.latentSize(p.width, p.height);
+    const length = this.model.latentChannels * h * w;
+    return Array.from({ length: p.n }, (_, i) => {
+      const scheduler = createScheduler(p.scheduler, this.model.schedulerConfig, p.steps);
+      const seed = imageSeed(p.seed, i);
+      const sample = gaussianNoise(seed, 0, length);
+      for (let k = 0; k < length; k++) sample[k]! *= scheduler.initNoiseSigma;
+      return { scheduler, seed, cond, uncond, guidance: p.guidance_scale, sample, step: 0 };
+    });
+  }
+
+  async generate(
+    p: GenerateParams,
+    onStep?: StepListener,
+  ): Promise<{ images: DecodedImage[]; timings: PipelineTimings }> {
+    const t0 = this.now();
+    const guided = usesGuidance(p.guidance_scale);
+    const { cond, uncond } = await this.encodePrompts(p.prompt, p.negative_prompt, guided);
+    const t1 = this.now();
+    const rows = this.initialRows(p, cond, uncond);
+    const { h, w } = this.latentSize(p.width, p.height);
+    for (let step = 0; step < p.steps; step++) {
+      await advanceRows(this.runtime, rows, h, w);
+      onStep?.(step + 1, p.steps);
+    }
+    const t2 = this.now();
+    const pixels = await this.runtime.decode(
+      rows.map((r) => r.sample),
+      h,
+      w,
+    );
+    const t3 = this.now();
+    return {
+      images: rows.map((r, i) => ({ seed: r.seed, pixels: pixels[i]! })),
+      timings: { text_encode_ms: t1 - t0, denoise_ms: t2 - t1, decode_ms: t3 - t2 },
+    };
+  }
+}

@@ -1,0 +1,64 @@
+import sharp from "sharp";
+import { describe, expect, it } from "vitest";
+import type { Receipt } from "../../protocol/receipt";
+import { encodeImage, readReceipt, toRgb8 } from "./encode-image";
+
+const receipt: Receipt = {
+  receipt_version: 1,
+  request_id: "req-1",
+  model: { id: "tiny-sd", sha256: "ab".repeat(32) },
+  runtime: { onnxruntime: "1.30.0", execution_provider: "cpu" },
+  tier: "fast",
+  scheduler: "euler",
+  steps: 2,
+  guidance_scale: 0,
+  seed: 42,
+  width: 64,
+  height: 32,
+  prompt_sha256: "cd".repeat(32),
+  negative_prompt_sha256: "ef".repeat(32),
+  prompt: 'a <red> fox & "friends"',
+  safety: { decision: "allow", policy_version: "2026-11-26.1" },
+  region: "us",
+  timings: { queue_ms: 1.5, inference_ms: 20, postprocess_ms: 0.25 },
+};
+
+function gradient(width: number, height: number): Float32Array {
+  const pixels = new Float32Array(3 * width * height);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i % 97) / 48 - 1;
+  return pixels;
+}
+
+describe("encodeImage", () => {
+  it.each(["png", "webp", "jpeg"] as const)(
+    "embeds a receipt that reads back from %s",
+    async (format) => {
+      const rgb = toRgb8(gradient(64, 32), 64, 32);
+      const encoded = await encodeImage(rgb, 64, 32, format, receipt);
+      const meta = await sharp(encoded.bytes).metadata();
+      expect(meta.format).toBe(format === "jpeg" ? "jpeg" : format);
+      expect([meta.width, meta.height]).toEqual([64, 32]);
+      expect(await readReceipt(encoded.bytes)).toEqual(receipt);
+    },
+  );
+
+  it("keeps PNG pixels lossless", async () => {
+    const rgb = toRgb8(gradient(64, 32), 64, 32);
+    const encoded = await encodeImage(rgb, 64, 32, "png", receipt);
+    const raw = await sharp(encoded.bytes).raw().toBuffer();
+    expect(Buffer.from(raw).equals(Buffer.from(rgb))).toBe(true);
+  });
+
+  it("maps the decoder range [-1, 1] onto 0..255 with clamping", () => {
+    const planar = Float32Array.from([-1, 0, 1, 2, -2, 0.5]);
+    // 2 pixels, planes R=[-1,0], G=[1,2], B=[-2,0.5]
+    expect(Array.from(toRgb8(planar, 2, 1))).toEqual([0, 255, 0, 128, 255, 191]);
+  });
+
+  it("reports no receipt for an image without one", async () => {
+    const plain = await sharp({ create: { width: 4, height: 4, channels: 3, background: "red" } })
+      .png()
+      .toBuffer();
+    expect(await readReceipt(plain)).toBeNull();
+  });
+});

@@ -1,0 +1,48 @@
+// Builds a DiffusionPipeline from a model folder, generating the tiny model when the default is absent.
+import { access } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { DiffusionPipeline } from "./engine/pipeline";
+import { ensureTinyModel } from "./model/tiny";
+import { loadOnnxRuntime } from "./runtime/onnx-diffusion-runtime";
+import type { SessionSettings } from "./runtime/ort-session";
+import { loadClipTokenizer } from "./tokenizer/clip-tokenizer";
+
+export const DEFAULT_MODEL_DIR = "models/tiny-sd";
+
+export interface PipelineOptions extends SessionSettings {
+  modelDir: string;
+  modelId?: string | undefined;
+}
+
+async function present(path: string) {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Only the project's own default folder is generated on demand; a real export must exist. */
+export async function loadPipeline(options: PipelineOptions): Promise<DiffusionPipeline> {
+  const dir = resolve(options.modelDir);
+  if (dir === resolve(DEFAULT_MODEL_DIR) && !(await present(join(dir, "model_index.json")))) {
+    console.error(`darkroom: ${DEFAULT_MODEL_DIR} missing; generating the tiny model…`);
+    await ensureTinyModel(dir);
+  }
+  const runtime = await loadOnnxRuntime(dir, options);
+  const tokenizer = await loadClipTokenizer(join(dir, "tokenizer"));
+  return new DiffusionPipeline(runtime, tokenizer);
+}
+
+export function sessionSettingsFrom(config: {
+  providers: Array<"cuda" | "cpu">;
+  intraOpThreads: number;
+  interOpThreads: number;
+  cudaDevice: number;
+}): SessionSettings {
+  return {
+    providers: config.providers,
+    intraOpThreads: config.intraOpThreads,
+    interOpThreads: config.interOpThreads,
+    cudaDevice: config.cudaDevice,
+  };
+}

@@ -1,0 +1,61 @@
+// `npm run model:tiny`: generates the tiny Optimum-layout model and prints what it wrote and its hashes.
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { INPUT_ID_TYPES, TIMESTEP_KINDS, type TinyVariant } from "./variant";
+import {
+  DEFAULT_TINY_MODEL_DIR,
+  ensureTinyModel,
+  tinyModelContentHash,
+  tinyModelFileHashes,
+} from "./write-tiny-model";
+
+const USAGE = `usage: npm run model:tiny -- [--out DIR] [--input-ids int64|int32]
+       [--timestep float-batch|int64-1|float-scalar] [--force]`;
+
+function pick<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  flag: string,
+): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new Error(`${flag} must be one of ${allowed.join(", ")}\n${USAGE}`);
+  }
+  return value as T;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      out: { type: "string", default: DEFAULT_TINY_MODEL_DIR },
+      "input-ids": { type: "string" },
+      timestep: { type: "string" },
+      force: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const variant: TinyVariant = {
+    inputIds: pick(values["input-ids"], INPUT_ID_TYPES, "--input-ids") ?? "int64",
+    timestep: pick(values.timestep, TIMESTEP_KINDS, "--timestep") ?? "float-batch",
+  };
+  const existed = existsSync(join(values.out, "model_index.json"));
+  if (existed && values.force) await rm(values.out, { recursive: true, force: true });
+  const dir = await ensureTinyModel(values.out, variant);
+  const reused = existed && !values.force;
+  console.log(`${reused ? "kept existing" : "wrote"} tiny model in ${dir}`);
+  if (!reused) console.log(`variant: input_ids ${variant.inputIds}, timestep ${variant.timestep}`);
+  else console.log("(existing model left as is; pass --force to regenerate)");
+  for (const [path, hash] of await tinyModelFileHashes(dir)) console.log(`  ${hash}  ${path}`);
+  console.log(`content sha256: ${await tinyModelContentHash(dir)}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,109 @@
+// The loader against every dtype convention real exports use, and its start-up failures.
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { writeTinyModel } from "../model/tiny";
+import { INPUT_ID_TYPES, TIMESTEP_KINDS } from "../model/tiny/variant";
+import { loadOnnxRuntime } from "./onnx-diffusion-runtime";
+
+const settings = {
+  providers: ["cpu"] as Array<"cpu">,
+  intraOpThreads: 1,
+  interOpThreads: 1,
+  cudaDevice: 0,
+};
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function tempModel(variant?: Parameters<typeof writeTinyModel>[1]): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "darkroom-model-"));
+  dirs.push(dir);
+  await writeTinyModel(dir, variant);
+  return dir;
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+const variants = INPUT_ID_TYPES.flatMap((inputIds) =>
+  TIMESTEP_KINDS.map((timestep) => ({ inputIds, timestep })),
+);
+
+describe("loadOnnxRuntime adapts to each export convention", () => {
+  it.each(variants)("input_ids $inputIds, timestep $timestep", async (variant) => {
+    const runtime = await loadOnnxRuntime(await tempModel(variant), settings);
+    try {
+      expect(runtime.model.perRowTimestep).toBe(variant.timestep === "float-batch");
+      expect(runtime.model.vaeScaleFactor).toBe(8);
+      expect(runtime.model.scalingFactor).toBeCloseTo(0.18215, 6);
+      const ids = new Int32Array(runtime.model.seqLen).fill(1);
+      const [context] = await runtime.encodeText([ids]);
+      expect(context!.length).toBe(runtime.model.seqLen * runtime.model.hiddenSize);
+      const sample = new Float32Array(4 * 8 * 8).fill(0.3);
+      // Two rows at different timesteps: scalar-timestep graphs must be called per timestep group.
+      const out = await runtime.unet(
+        [
+          { sample, timestep: 999, context: context! },
+          { sample, timestep: 499, context: context! },
+        ],
+        8,
+        8,
+      );
+      const [alone] = await runtime.unet([{ sample, timestep: 499, context: context! }], 8, 8);
+      // Batched CPU kernels may round differently from batch 1; rows must not mix beyond that.
+      expect(maxAbsDiff(out[1]!, alone!)).toBeLessThan(1e-5);
+      expect(out[0]).not.toEqual(out[1]);
+      const [pixels] = await runtime.decode([out[0]!], 8, 8);
+      expect(pixels!.length).toBe(3 * 64 * 64);
+    } finally {
+      await runtime.dispose();
+    }
+  });
+
+  it("gives every variant the same content hash only when the bytes match", async () => {
+    const a = await loadOnnxRuntime(await tempModel(), settings);
+    const b = await loadOnnxRuntime(await tempModel(), settings);
+    const c = await loadOnnxRuntime(
+      await tempModel({ inputIds: "int32", timestep: "int64-1" }),
+      settings,
+    );
+    expect(a.model.sha256).toBe(b.model.sha256);
+    expect(a.model.sha256).not.toBe(c.model.sha256);
+    await Promise.all([a.dispose(), b.dispose(), c.dispose()]);
+  });
+});
+
+describe("start-up failures name the file and what was expected", () => {
+  it("a missing graph", async () => {
+    const dir = await tempModel();
+    await rm(join(dir, "unet/model.onnx"));
+    await expect(loadOnnxRuntime(dir, settings)).rejects.toThrow(/missing unet\/model\.onnx/);
+  });
+
+  it("missing tokenizer files", async () => {
+    const dir = await tempModel();
+    await rm(join(dir, "tokenizer/merges.txt"));
+    await expect(loadOnnxRuntime(dir, settings)).rejects.toThrow(/tokenizer\/merges\.txt/);
+  });
+
+  it("a graph with unexpected input names", async () => {
+    const dir = await tempModel();
+    // The VAE decoder declares latent_sample; put it where the UNet should be.
+    await cp(join(dir, "vae_decoder/model.onnx"), join(dir, "unet/model.onnx"));
+    await expect(loadOnnxRuntime(dir, settings)).rejects.toThrow(
+      /unet\/model\.onnx: expected inputs \[sample, timestep, encoder_hidden_states\].*found inputs \[latent_sample\]/,
+    );
+  });
+
+  it("an unreadable scheduler config", async () => {
+    const dir = await tempModel();
+    await writeFile(join(dir, "scheduler/scheduler_config.json"), "{oops");
+    await expect(loadOnnxRuntime(dir, settings)).rejects.toThrow(/scheduler_config\.json/);
+  });
+});

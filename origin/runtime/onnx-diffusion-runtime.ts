@@ -1,0 +1,206 @@
+// DiffusionRuntime on onnxruntime-node: loads an Optimum folder and runs its three graphs in batches.
+import { basename, join, resolve } from "node:path";
+import * as ort from "onnxruntime-node";
+import { parseSchedulerConfig } from "../diffusion/scheduler-config";
+import type { DiffusionRuntime, ModelInfo, UnetRow } from "../engine/diffusion-runtime";
+import { float16ToFloat32, float32ToFloat16 } from "./float16";
+import {
+  checkContract,
+  type FloatType,
+  floatType,
+  type GraphContract,
+  idsType,
+  TEXT_ENCODER,
+  type TimestepForm,
+  timestepForm,
+  UNET,
+  VAE_DECODER,
+} from "./graph-contract";
+import { checkLayout, contentHash, readJson } from "./optimum-layout";
+import {
+  describeInputs,
+  describeOutputs,
+  ONNXRUNTIME_VERSION,
+  openSession,
+  type SessionSettings,
+} from "./ort-session";
+import { concatRows, splitRows } from "./rows";
+
+async function openChecked(dir: string, contract: GraphContract, settings: SessionSettings) {
+  const opened = await openSession(join(dir, contract.file), settings);
+  checkContract(contract, describeInputs(opened.session), describeOutputs(opened.session));
+  return opened;
+}
+
+function floatTensor(type: FloatType, data: Float32Array, dims: number[]): ort.Tensor {
+  return type === "float16"
+    ? new ort.Tensor("float16", float32ToFloat16(data), dims)
+    : new ort.Tensor("float32", data, dims);
+}
+
+function readFloats(tensor: ort.Tensor | undefined, name: string): Float32Array {
+  if (!tensor) throw new Error(`graph did not return ${name}`);
+  if (tensor.type === "float16") return float16ToFloat32(tensor.data as Uint16Array);
+  return tensor.data as Float32Array;
+}
+
+export interface OnnxRuntimeOptions extends SessionSettings {
+  modelId?: string | undefined;
+}
+
+export async function loadOnnxRuntime(
+  modelDir: string,
+  options: OnnxRuntimeOptions,
+): Promise<DiffusionRuntime> {
+  const dir = resolve(modelDir);
+  await checkLayout(dir);
+  const [text, unet, vae] = [
+    await openChecked(dir, TEXT_ENCODER, options),
+    await openChecked(dir, UNET, options),
+    await openChecked(dir, VAE_DECODER, options),
+  ];
+  const unetInputs = describeInputs(unet.session);
+  const forms = {
+    ids: idsType(describeInputs(text.session)),
+    sample: floatType(unetInputs, "sample", UNET.file),
+    context: floatType(unetInputs, "encoder_hidden_states", UNET.file),
+    timestep: timestepForm(unetInputs),
+    latent: floatType(describeInputs(vae.session), "latent_sample", VAE_DECODER.file),
+  };
+  const model = await describeModel(dir, options, forms.timestep, text.executionProvider);
+  return new OnnxDiffusionRuntime(model, text.session, unet.session, vae.session, forms);
+}
+
+async function describeModel(
+  dir: string,
+  options: OnnxRuntimeOptions,
+  timestep: TimestepForm,
+  executionProvider: string,
+): Promise<ModelInfo> {
+  type Cfg = Record<string, unknown>;
+  const unetCfg = await readJson<Cfg>(join(dir, "unet/config.json"), {});
+  const vaeCfg = await readJson<Cfg>(join(dir, "vae_decoder/config.json"), {});
+  const textCfg = await readJson<Cfg>(join(dir, "text_encoder/config.json"), {});
+  const blocks = Array.isArray(vaeCfg.block_out_channels) ? vaeCfg.block_out_channels.length : 4;
+  return {
+    id: options.modelId ?? basename(dir),
+    sha256: await contentHash(dir),
+    latentChannels: Number(unetCfg.in_channels ?? 4),
+    vaeScaleFactor: 2 ** (blocks - 1),
+    scalingFactor: Number(vaeCfg.scaling_factor ?? 0.18215),
+    hiddenSize: Number(textCfg.hidden_size ?? unetCfg.cross_attention_dim ?? 768),
+    seqLen: Number(textCfg.max_position_embeddings ?? 77),
+    perRowTimestep: timestep.rank === "batch",
+    schedulerConfig: parseSchedulerConfig(
+      await readJson(join(dir, "scheduler/scheduler_config.json")),
+    ),
+    executionProvider,
+    onnxruntimeVersion: ONNXRUNTIME_VERSION,
+  };
+}
+
+interface Forms {
+  ids: "int32" | "int64";
+  sample: FloatType;
+  context: FloatType;
+  timestep: TimestepForm;
+  latent: FloatType;
+}
+
+class OnnxDiffusionRuntime implements DiffusionRuntime {
+  constructor(
+    readonly model: ModelInfo,
+    private readonly text: ort.InferenceSession,
+    private readonly unetSession: ort.InferenceSession,
+    private readonly vae: ort.InferenceSession,
+    private readonly forms: Forms,
+  ) {}
+
+  async encodeText(tokenIds: readonly Int32Array[]): Promise<Float32Array[]> {
+    const seq = tokenIds[0]?.length ?? this.model.seqLen;
+    const flat = concatRows(tokenIds, Int32Array);
+    const ids =
+      this.forms.ids === "int64"
+        ? new ort.Tensor(
+            "int64",
+            BigInt64Array.from(flat, (v) => BigInt(v)),
+            [tokenIds.length, seq],
+          )
+        : new ort.Tensor("int32", flat, [tokenIds.length, seq]);
+    const out = await this.text.run({ input_ids: ids });
+    return splitRows(readFloats(out.last_hidden_state, "last_hidden_state"), tokenIds.length);
+  }
+
+  async unet(rows: readonly UnetRow[], h: number, w: number): Promise<Float32Array[]> {
+    if (this.forms.timestep.rank === "batch") return this.runUnet(rows, h, w);
+    // Scalar/[1] timestep graphs can only share a call between rows at the same timestep.
+    const results = new Array<Float32Array>(rows.length);
+    const groups = new Map<number, number[]>();
+    rows.forEach((row, i) => {
+      groups.set(row.timestep, [...(groups.get(row.timestep) ?? []), i]);
+    });
+    for (const indices of groups.values()) {
+      const out = await this.runUnet(
+        indices.map((i) => rows[i]!),
+        h,
+        w,
+      );
+      indices.forEach((rowIndex, k) => {
+        results[rowIndex] = out[k]!;
+      });
+    }
+    return results;
+  }
+
+  private timestepTensor(rows: readonly UnetRow[]): ort.Tensor {
+    const { type, rank } = this.forms.timestep;
+    const values = rank === "batch" ? rows.map((r) => r.timestep) : [rows[0]!.timestep];
+    const dims = rank === "scalar" ? [] : [values.length];
+    if (type === "int64") {
+      return new ort.Tensor(
+        "int64",
+        BigInt64Array.from(values, (v) => BigInt(Math.round(v))),
+        dims,
+      );
+    }
+    return floatTensor(type, Float32Array.from(values), dims);
+  }
+
+  private async runUnet(rows: readonly UnetRow[], h: number, w: number): Promise<Float32Array[]> {
+    const b = rows.length;
+    const { latentChannels: c, seqLen, hiddenSize } = this.model;
+    const sample = concatRows(
+      rows.map((r) => r.sample),
+      Float32Array,
+    );
+    const context = concatRows(
+      rows.map((r) => r.context),
+      Float32Array,
+    );
+    const out = await this.unetSession.run({
+      sample: floatTensor(this.forms.sample, sample, [b, c, h, w]),
+      timestep: this.timestepTensor(rows),
+      encoder_hidden_states: floatTensor(this.forms.context, context, [
+        b,
+        context.length / b / hiddenSize || seqLen,
+        hiddenSize,
+      ]),
+    });
+    return splitRows(readFloats(out.out_sample, "out_sample"), b);
+  }
+
+  async decode(latents: readonly Float32Array[], h: number, w: number): Promise<Float32Array[]> {
+    const b = latents.length;
+    const scaled = concatRows(latents, Float32Array);
+    const inv = 1 / this.model.scalingFactor;
+    for (let i = 0; i < scaled.length; i++) scaled[i]! *= inv;
+    const out = await this.vae.run({
+      latent_sample: floatTensor(this.forms.latent, scaled, [b, this.model.latentChannels, h, w]),
+    });
+    return splitRows(readFloats(out.sample, "sample"), b);
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([this.text.release(), this.unetSession.release(), this.vae.release()]);
+  }
+}

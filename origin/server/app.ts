@@ -1,0 +1,77 @@
+// The origin's HTTP surface: unsigned probes, and signed /internal/v1/* behind size and type checks.
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
+import { requestId } from "hono/request-id";
+import { errorBody } from "../../protocol/errors";
+import type { OriginMetrics } from "./metrics";
+import type { OriginEnv } from "./origin-env";
+import { OriginError } from "./origin-error";
+import type { OriginState } from "./origin-state";
+import type { ReplayGuard } from "./replay-guard";
+import { generateRoute } from "./routes/generate";
+import { healthRoutes } from "./routes/health";
+import { loadRoute } from "./routes/load";
+import { verifySignatureMiddleware } from "./verify-signature";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface OriginAppDeps {
+  state: OriginState;
+  metrics: OriginMetrics;
+  replay: ReplayGuard;
+  region: string;
+  secrets: readonly string[];
+  nowSeconds?: () => number;
+}
+
+const requireJson = createMiddleware<OriginEnv>(async function requireJson(c, next) {
+  if (
+    c.req.method === "POST" &&
+    !/^application\/json\b/i.test(c.req.header("content-type") ?? "")
+  ) {
+    throw new OriginError("unsupported_media_type", "Content-Type must be application/json.");
+  }
+  await next();
+});
+
+const countRequests = (metrics: OriginMetrics) =>
+  createMiddleware<OriginEnv>(async function countRequests(c, next) {
+    await next();
+    metrics.requests.inc({ tier: c.get("tier") ?? "unknown", status: String(c.res.status) });
+  });
+
+export function createOriginApp(deps: OriginAppDeps) {
+  const app = new Hono<OriginEnv>();
+  app.use(requestId({ headerName: "x-request-id" }));
+  app.route("/", healthRoutes(deps.state, deps.metrics));
+  app.use("/internal/*", countRequests(deps.metrics));
+  app.use(
+    "/internal/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new OriginError("payload_too_large", `Body exceeds ${MAX_BODY_BYTES} bytes.`);
+      },
+    }),
+  );
+  app.use("/internal/*", verifySignatureMiddleware(deps.secrets, deps.nowSeconds));
+  app.use("/internal/*", requireJson);
+  app.route("/internal/v1/generate", generateRoute(deps));
+  app.route("/internal/v1/load", loadRoute(deps.state, deps.region));
+  app.notFound((c) =>
+    c.json(
+      errorBody("not_found", `No route ${c.req.method} ${c.req.path}.`, null, c.get("requestId")),
+      404,
+    ),
+  );
+  app.onError((error, c) => {
+    const known = error instanceof OriginError ? error : null;
+    if (!known) console.error("origin: unexpected error", error);
+    const e =
+      known ?? new OriginError("internal_error", "Internal error; the request can be retried.");
+    if (e.retryAfterSeconds !== null) c.header("retry-after", String(e.retryAfterSeconds));
+    return c.json(e.body(c.get("requestId") ?? null), e.status);
+  });
+  return app;
+}

@@ -1,0 +1,50 @@
+// Prometheus metrics for the origin: requests by tier and status, stage histograms, model load time.
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+const STAGE_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+];
+
+export function createOriginMetrics() {
+  const registry = new Registry();
+  const stage = (name: string, help: string) =>
+    new Histogram({
+      name,
+      help,
+      labelNames: ["tier"],
+      buckets: STAGE_BUCKETS,
+      registers: [registry],
+    });
+  return {
+    registry,
+    requests: new Counter({
+      name: "darkroom_origin_requests_total",
+      help: "Generate requests by tier and HTTP status",
+      labelNames: ["tier", "status"],
+      registers: [registry],
+    }),
+    queueSeconds: stage("darkroom_origin_queue_seconds", "Time from admission to start of compute"),
+    textEncodeSeconds: stage(
+      "darkroom_origin_text_encode_seconds",
+      "Text encoder time per request",
+    ),
+    denoiseSeconds: stage("darkroom_origin_denoise_seconds", "Denoising loop time per request"),
+    decodeSeconds: stage("darkroom_origin_decode_seconds", "VAE decode time per request"),
+    postprocessSeconds: stage(
+      "darkroom_origin_postprocess_seconds",
+      "Conversion and image encoding time per request",
+    ),
+    modelLoadSeconds: new Gauge({
+      name: "darkroom_origin_model_load_seconds",
+      help: "Time to load sessions and run the warm-up image",
+      registers: [registry],
+    }),
+    ready: new Gauge({
+      name: "darkroom_origin_ready",
+      help: "1 when models are loaded and warmed",
+      registers: [registry],
+    }),
+  };
+}
+
+export type OriginMetrics = ReturnType<typeof createOriginMetrics>;

@@ -1,0 +1,39 @@
+// Lifecycle of one origin process: loading → ready → draining; routes consult it for readiness.
+import type { DiffusionPipeline } from "../engine/pipeline";
+import type { JobScheduler } from "../scheduler/job-scheduler";
+
+export type OriginPhase = "loading" | "ready" | "draining" | "failed";
+
+export interface ServingParts {
+  pipeline: DiffusionPipeline;
+  scheduler: JobScheduler;
+}
+
+export class OriginState {
+  phase: OriginPhase = "loading";
+  failure: string | null = null;
+  private parts: ServingParts | null = null;
+
+  markReady(parts: ServingParts) {
+    this.parts = parts;
+    if (this.phase === "loading") this.phase = "ready";
+  }
+
+  markFailed(message: string) {
+    this.phase = "failed";
+    this.failure = message;
+  }
+
+  startDraining() {
+    this.phase = "draining";
+  }
+
+  /** The serving parts when the origin admits work, otherwise null. */
+  serving(): ServingParts | null {
+    return this.phase === "ready" ? this.parts : null;
+  }
+
+  loaded(): ServingParts | null {
+    return this.parts;
+  }
+}

@@ -1,0 +1,23 @@
+// Unsigned probes: /healthz (process alive), /readyz (models loaded and warmed), /metrics.
+import { Hono } from "hono";
+import type { OriginMetrics } from "../metrics";
+import type { OriginEnv } from "../origin-env";
+import type { OriginState } from "../origin-state";
+
+export function healthRoutes(state: OriginState, metrics: OriginMetrics) {
+  return new Hono<OriginEnv>()
+    .get("/healthz", (c) => c.json({ status: "ok" }))
+    .get("/readyz", (c) => {
+      const ready = state.phase === "ready";
+      metrics.ready.set(ready ? 1 : 0);
+      const body = {
+        status: ready ? "ready" : state.phase,
+        ...(state.failure ? { error: state.failure } : {}),
+      };
+      return c.json(body, ready ? 200 : 503);
+    })
+    .get("/metrics", async (c) => {
+      c.header("content-type", metrics.registry.contentType);
+      return c.body(await metrics.registry.metrics());
+    });
+}

@@ -1,0 +1,60 @@
+// Starts one origin process: listen at once (healthz), load and warm the model (readyz), drain on SIGTERM.
+import { serve } from "@hono/node-server";
+import type { OriginConfig } from "../config";
+import { loadPipeline, sessionSettingsFrom } from "../load-pipeline";
+import { FifoScheduler } from "../scheduler/fifo-scheduler";
+import { createOriginApp } from "./app";
+import { createOriginMetrics } from "./metrics";
+import { OriginState } from "./origin-state";
+import { ReplayGuard } from "./replay-guard";
+import { warmUp } from "./warm-up";
+
+export interface RunningOrigin {
+  state: OriginState;
+  port: number;
+  ready: Promise<void>;
+  /** Stop admitting, finish in-flight work, close the listener. */
+  shutdown(): Promise<void>;
+}
+
+export async function startOrigin(config: OriginConfig): Promise<RunningOrigin> {
+  const state = new OriginState();
+  const metrics = createOriginMetrics();
+  const app = createOriginApp({
+    state,
+    metrics,
+    replay: new ReplayGuard(),
+    region: config.region,
+    secrets: config.sharedSecrets,
+  });
+  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once("listening", () => {
+      const address = server.address();
+      resolve(typeof address === "object" && address ? address.port : config.port);
+    });
+    server.once("error", reject);
+  });
+  const ready = (async () => {
+    const started = performance.now();
+    const pipeline = await loadPipeline({
+      modelDir: config.modelDir,
+      modelId: config.modelId,
+      ...sessionSettingsFrom(config),
+    });
+    await warmUp(pipeline);
+    metrics.modelLoadSeconds.set((performance.now() - started) / 1000);
+    state.markReady({ pipeline, scheduler: new FifoScheduler(pipeline) });
+  })().catch((error: Error) => {
+    state.markFailed(error.message);
+    throw error;
+  });
+  const shutdown = async () => {
+    state.startDraining();
+    const parts = state.loaded();
+    await parts?.scheduler.drain();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await parts?.pipeline.runtime.dispose();
+  };
+  return { state, port, ready, shutdown };
+}
