@@ -15,7 +15,10 @@ import { adminTenants } from "./routes/admin-tenants";
 import { mountApiDocs } from "./routes/api-docs";
 import { health } from "./routes/health";
 import { newRouter } from "./routes/router";
+import { v1Images } from "./routes/v1-images";
+import { v1ImagesGenerations } from "./routes/v1-images-generations";
 import { v1Models } from "./routes/v1-models";
+import { v1Usage } from "./routes/v1-usage";
 
 const UNAUDITED = new Set(["/healthz", "/docs", "/openapi.json"]);
 
@@ -32,15 +35,19 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", jsonContentType());
   app.use("/admin/*", adminAuth());
   app.use("/v1/*", apiKeyAuth());
-  // Generation routes add, per route and in this order: zod validation → idempotency lookup → safety
-  // prefilter → TenantGate admit (reservation) → signed origin call → settle → idempotency store.
-  // Safety must reject before any reservation or origin call; each step notes into c.var.audit.
+  // Generation (routes/v1-images-generations.ts) adds, in this order: zod validation → idempotency
+  // lookup → safety prefilter → TenantGate admit (reservation) → signed origin call → settle →
+  // idempotency store. Safety rejects before any reservation or origin call; each step notes into
+  // c.var.audit.
 
   app.route("/", health);
   app.route("/", adminTenants);
   app.route("/", adminKeys);
   app.route("/", adminAudit);
   app.route("/", v1Models);
+  app.route("/", v1ImagesGenerations);
+  app.route("/", v1Images);
+  app.route("/", v1Usage);
   mountApiDocs(app);
   return app;
 }

@@ -13,8 +13,10 @@ export interface Bindings {
   TENANT_GATE: DurableObjectNamespace<TenantGate>;
   ADMIN_TOKEN: string;
   ORIGIN_SHARED_SECRET: string;
-  /** JSON list of `{region, url}`. */
+  /** JSON list of `{region, url}`, tried in order. */
   ORIGINS: string;
+  /** Optional JSON list of the model ids `model` accepts (besides "default"); unset: ["tiny-sd"]. */
+  MODELS?: string;
   ENVIRONMENT: string;
 }
 

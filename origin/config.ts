@@ -1,4 +1,6 @@
 // Origin configuration: parsed once from the environment with zod, so a bad value fails at start-up.
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { z } from "zod";
 
 const list = z.string().transform((s) =>
@@ -7,6 +9,13 @@ const list = z.string().transform((s) =>
     .map((x) => x.trim())
     .filter(Boolean),
 );
+
+/** `$XDG_CACHE_HOME/darkroom/models`, else `~/.cache/darkroom/models`, else `models/cache`. */
+function defaultModelCacheDir(env: NodeJS.ProcessEnv): string {
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, "darkroom", "models");
+  const home = env.HOME ?? homedir();
+  return home ? join(home, ".cache", "darkroom", "models") : "models/cache";
+}
 
 const OriginEnvSchema = z.object({
   DARKROOM_MODEL_DIR: z.string().default("models/tiny-sd"),
@@ -22,7 +31,18 @@ const OriginEnvSchema = z.object({
   DARKROOM_INTER_OP_THREADS: z.coerce.number().int().min(0).default(1),
   DARKROOM_CUDA_DEVICE: z.coerce.number().int().min(0).default(0),
   DARKROOM_DRAIN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** `continuous` (tiers, step-level batching) or `fifo` (batch 1, arrival order): the baseline. */
+  DARKROOM_SCHEDULER: z.enum(["continuous", "fifo"]).default("continuous"),
+  /** BENCHMARK-ONLY: skip inference and return a fixed image (bench:edge). */
+  DARKROOM_BENCH_NULL_ORIGIN: z.enum(["0", "1", "true", "false"]).default("0"),
   DARKROOM_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "silent"]).default("info"),
+  /** Path or http(s) URL of a model manifest (origin/models/README.md); overrides DARKROOM_MODEL_DIR. */
+  DARKROOM_MODEL_MANIFEST: z.string().min(1).optional(),
+  DARKROOM_MODEL_CACHE_DIR: z.string().min(1).optional(),
+  /** Budget of the loaded-model LRU (origin/models/model-pool.ts). */
+  DARKROOM_MODEL_MEMORY_MB: z.coerce.number().int().positive().default(8192),
+  /** Cache onnxruntime's optimized graphs under <cache dir>/optimized to cut cold start. */
+  DARKROOM_OPTIMIZED_MODEL_CACHE: z.enum(["on", "off"]).default("on"),
 });
 
 export type OriginConfig = {
@@ -38,6 +58,12 @@ export type OriginConfig = {
   cudaDevice: number;
   drainTimeoutMs: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "silent";
+  modelManifest: string | undefined;
+  modelCacheDir: string;
+  modelMemoryBytes: number;
+  optimizedModelCache: boolean;
+  benchNullOrigin: boolean;
+  scheduler: "continuous" | "fifo";
 };
 
 export function loadOriginConfig(env: NodeJS.ProcessEnv = process.env): OriginConfig {
@@ -62,5 +88,12 @@ export function loadOriginConfig(env: NodeJS.ProcessEnv = process.env): OriginCo
     cudaDevice: e.DARKROOM_CUDA_DEVICE,
     drainTimeoutMs: e.DARKROOM_DRAIN_TIMEOUT_MS,
     logLevel: e.DARKROOM_LOG_LEVEL,
+    modelManifest: e.DARKROOM_MODEL_MANIFEST,
+    modelCacheDir: e.DARKROOM_MODEL_CACHE_DIR ?? defaultModelCacheDir(env),
+    modelMemoryBytes: e.DARKROOM_MODEL_MEMORY_MB * 1024 * 1024,
+    optimizedModelCache: e.DARKROOM_OPTIMIZED_MODEL_CACHE === "on",
+    scheduler: e.DARKROOM_SCHEDULER,
+    benchNullOrigin:
+      e.DARKROOM_BENCH_NULL_ORIGIN === "1" || e.DARKROOM_BENCH_NULL_ORIGIN === "true",
   };
 }

@@ -3,6 +3,8 @@ import { access } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { DiffusionPipeline } from "./engine/pipeline";
 import { ensureTinyModel } from "./model/tiny";
+import { fetchModel, ModelStore } from "./models/model-store";
+import { ModelStoreError } from "./models/model-store-failure";
 import { loadOnnxRuntime } from "./runtime/onnx-diffusion-runtime";
 import type { SessionSettings } from "./runtime/ort-session";
 import { loadClipTokenizer } from "./tokenizer/clip-tokenizer";
@@ -12,6 +14,8 @@ export const DEFAULT_MODEL_DIR = "models/tiny-sd";
 export interface PipelineOptions extends SessionSettings {
   modelDir: string;
   modelId?: string | undefined;
+  /** Path or URL of a model manifest: fetched into `modelCacheDir`, then loaded (modelDir unused). */
+  modelManifest?: string | undefined;
 }
 
 async function present(path: string) {
@@ -21,8 +25,18 @@ async function present(path: string) {
   );
 }
 
+/** A manifest is fetched (verified, resumable) into the cache; its folder is then loaded as usual. */
+async function fromManifest(options: PipelineOptions): Promise<PipelineOptions> {
+  if (!options.modelManifest) return options;
+  const store = new ModelStore({ cacheDir: options.modelCacheDir ?? "models/cache" });
+  const fetched = await fetchModel(options.modelManifest, store);
+  if (!fetched.ok) throw new ModelStoreError(fetched.failure);
+  return { ...options, modelDir: fetched.dir, modelId: options.modelId ?? fetched.id };
+}
+
 /** Only the project's own default folder is generated on demand; a real export must exist. */
-export async function loadPipeline(options: PipelineOptions): Promise<DiffusionPipeline> {
+export async function loadPipeline(requested: PipelineOptions): Promise<DiffusionPipeline> {
+  const options = await fromManifest(requested);
   const dir = resolve(options.modelDir);
   if (dir === resolve(DEFAULT_MODEL_DIR) && !(await present(join(dir, "model_index.json")))) {
     console.error(`darkroom: ${DEFAULT_MODEL_DIR} missing; generating the tiny model…`);
@@ -38,11 +52,15 @@ export function sessionSettingsFrom(config: {
   intraOpThreads: number;
   interOpThreads: number;
   cudaDevice: number;
+  modelCacheDir?: string;
+  optimizedModelCache?: boolean;
 }): SessionSettings {
   return {
     providers: config.providers,
     intraOpThreads: config.intraOpThreads,
     interOpThreads: config.interOpThreads,
     cudaDevice: config.cudaDevice,
+    modelCacheDir: config.modelCacheDir,
+    cacheOptimizedModels: config.optimizedModelCache,
   };
 }

@@ -41,6 +41,20 @@ export const GenerateRequestSchema = z
     safety: z
       .strictObject({ decision: z.string().max(64), policy_version: z.string().max(64) })
       .default({ decision: "not_checked", policy_version: "none" }),
+    /** Serve with fewer steps or the fast tier (and say so) rather than refuse when overloaded. */
+    allow_degrade: z.boolean().default(false),
+    /**
+     * Edit an earlier image: re-enter the denoising loop from the latent that request
+     * `request_id` (same tenant, same origin) had after `from_step` steps, with this request's
+     * prompt. Seed, scheduler and steps must equal the earlier request's; n must be 1.
+     */
+    resume: z
+      .strictObject({
+        request_id: z.string().min(1).max(128),
+        image_index: z.number().int().min(0).max(3).default(0),
+        from_step: z.number().int().min(1),
+      })
+      .optional(),
     /** Whether the tenant's policy allows the prompt text itself in the receipt. */
     store_prompt: z.boolean().default(false),
   })
@@ -67,6 +81,13 @@ export const GenerateRequestSchema = z
         message: `${req.tier} tier supports ${spec.schedulers.join(", ")}`,
       });
     }
+    if (req.resume && req.resume.from_step >= req.steps) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["resume", "from_step"],
+        message: "must be below steps",
+      });
+    }
     if (req.guidance_scale > spec.maxGuidance) {
       ctx.addIssue({
         code: "custom",
@@ -78,6 +99,9 @@ export const GenerateRequestSchema = z
 
 export type GenerateRequest = z.infer<typeof GenerateRequestSchema>;
 export type GenerateRequestInput = z.input<typeof GenerateRequestSchema>;
+
+export const CancelRequestSchema = z.strictObject({ request_id: z.string().min(1).max(128) });
+export type CancelRequest = z.infer<typeof CancelRequestSchema>;
 
 export interface GeneratedImage {
   b64: string;
@@ -110,6 +134,8 @@ export interface GenerateResponse {
     guidance_scale: number;
     execution_provider: string;
     onnxruntime_version: string;
+    /** Present when the origin served less than asked (fewer steps, faster tier), and why. */
+    degraded?: string;
     timings: StageTimings;
   };
 }

@@ -106,6 +106,8 @@ export const idempotencyRecords = sqliteTable(
       status: number;
       headers: Record<string, string>;
       body: unknown;
+      /** Set when the body was too big for a D1 row: it lives in R2 under this key instead. */
+      bodyRef?: string;
     }>(),
     createdAt: createdAt(),
   },

@@ -11,6 +11,10 @@ export function init() {
       buildServices({
         db: c.env.DB,
         keysCache: c.env.KEYS_CACHE,
+        images: c.env.IMAGES,
+        tenantGate: c.env.TENANT_GATE,
+        origins: c.env.ORIGINS,
+        originSecret: c.env.ORIGIN_SHARED_SECRET,
         waitUntil: (promise) => ctx.waitUntil(promise),
       }),
     );

@@ -29,3 +29,9 @@ export function requestId() {
     await next();
   });
 }
+
+/** A W3C traceparent for an outgoing call: the request's trace id and a fresh span id. */
+export function traceparentFor(traceId: string): string {
+  const span = crypto.getRandomValues(new Uint8Array(8));
+  return `00-${traceId}-${Array.from(span, (b) => b.toString(16).padStart(2, "0")).join("")}-01`;
+}

@@ -27,8 +27,16 @@ describe("api docs", () => {
         "/admin/keys/{id}",
         "/admin/audit",
         "/v1/models",
+        "/v1/images/generations",
+        "/v1/images/{image_id}",
+        "/v1/usage",
       ]),
     );
+    const generation = doc.components.schemas.CreateImageRequest;
+    expect(Object.keys(generation?.properties ?? {})).toEqual(
+      expect.arrayContaining(["prompt", "size", "seed", "tier", "background", "style"]),
+    );
+    expect(generation?.additionalProperties).toBe(false);
     expect(Object.keys(doc.paths["/admin/tenants/{id}"] ?? {})).toEqual(
       expect.arrayContaining(["get", "patch"]),
     );

@@ -1,9 +1,10 @@
-// Public: the OpenAI-style model list (GET /v1/models), behind API-key auth.
+// Public: the OpenAI-style model list (GET /v1/models) from the MODELS configuration, behind API-key auth.
 import { createRoute, z } from "@hono/zod-openapi";
+import { modelIds } from "../services/models/model-catalog";
 import { API_KEY_SECURITY, errorResponses, json, newRouter } from "./router";
 
-/** What `model` accepts; the origin reports the checkpoint behind it in each image's receipt. */
-export const MODEL_CATALOG = [{ id: "darkroom-sd", created: 1_767_225_600 }] as const;
+/** OpenAI lists a creation time per model; darkroom's catalog is configuration, so one fixed stamp. */
+const CATALOG_CREATED = 1_767_225_600;
 
 const ModelSchema = z
   .object({
@@ -22,6 +23,7 @@ const listModels = createRoute({
   method: "get",
   path: "/v1/models",
   summary: "List models",
+  description: 'Each id is accepted as `model`, and so is "default" (whatever the region serves).',
   security: API_KEY_SECURITY,
   responses: {
     200: { description: "The models this deployment serves", content: json(ModelListSchema) },
@@ -33,10 +35,10 @@ export const v1Models = newRouter().openapi(listModels, (c) =>
   c.json(
     {
       object: "list" as const,
-      data: MODEL_CATALOG.map((m) => ({
-        id: m.id,
+      data: modelIds(c.env.MODELS).map((id) => ({
+        id,
         object: "model" as const,
-        created: m.created,
+        created: CATALOG_CREATED,
         owned_by: "darkroom",
       })),
     },

@@ -7,12 +7,14 @@ export const ADMIN_TOKEN = "dev-admin-token";
 
 export interface CallOptions {
   method?: string;
-  headers?: Record<string, string>;
+  headers?: HeadersInit;
   /** Serialised as JSON with Content-Type application/json. */
   json?: unknown;
   body?: BodyInit;
   /** Bearer credential: an API key, or the admin token. */
   token?: string;
+  /** Bindings to override for this call only, e.g. ORIGINS pointing at a fake origin. */
+  bindings?: Partial<Cloudflare.Env>;
 }
 
 /** Runs one request through the Worker and settles its waitUntil work before returning. */
@@ -30,7 +32,7 @@ export async function call(path: string, options: CallOptions = {}): Promise<Res
     body,
   });
   const ctx = createExecutionContext();
-  const response = await worker.fetch(request, env, ctx);
+  const response = await worker.fetch(request, { ...env, ...options.bindings }, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }

@@ -74,6 +74,7 @@ async function main() {
   const pipeline = await loadPipeline({
     modelDir: config.modelDir,
     modelId: config.modelId,
+    modelManifest: config.modelManifest,
     ...sessionSettingsFrom(config),
   });
   const bar = new SingleBar({

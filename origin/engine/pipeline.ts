@@ -5,6 +5,7 @@ import type { SchedulerName } from "../diffusion/scheduler";
 import { createScheduler } from "../diffusion/scheduler";
 import { advanceRows, type DenoiseRow } from "./denoise-row";
 import type { DiffusionRuntime } from "./diffusion-runtime";
+import { EmbeddingCache, embeddingKey } from "./embedding-cache";
 
 export interface PromptTokenizer {
   encode(text: string): Int32Array;
@@ -41,10 +42,18 @@ export function imageSeed(seed: number, index: number): number {
   return (seed + index) >>> 0;
 }
 
+export interface PromptEmbeddings {
+  cond: Float32Array;
+  uncond: Float32Array | null;
+  /** Identifies (model, prompt tokens, negative tokens): part of every cached latent's key. */
+  key: string;
+}
+
 export class DiffusionPipeline {
   constructor(
     readonly runtime: DiffusionRuntime,
     readonly tokenizer: PromptTokenizer,
+    readonly embeddings: EmbeddingCache = new EmbeddingCache(),
     private readonly now: () => number = performance.now.bind(performance),
   ) {}
 
@@ -57,11 +66,26 @@ export class DiffusionPipeline {
     return { h: Math.floor(height / f), w: Math.floor(width / f) };
   }
 
-  async encodePrompts(prompt: string, negative: string, guided: boolean) {
-    const ids = [this.tokenizer.encode(prompt)];
-    if (guided) ids.push(this.tokenizer.encode(negative));
-    const [cond, uncond] = await this.runtime.encodeText(ids);
-    return { cond: cond!, uncond: uncond ?? null };
+  /** Token ids → text-encoder states, through the embedding cache; misses share one encoder call. */
+  async encodePrompts(
+    prompt: string,
+    negative: string,
+    guided: boolean,
+  ): Promise<PromptEmbeddings> {
+    const ids = guided
+      ? [this.tokenizer.encode(prompt), this.tokenizer.encode(negative)]
+      : [this.tokenizer.encode(prompt)];
+    const keys = ids.map((row) => embeddingKey(this.model.sha256, row));
+    const states = keys.map((k) => this.embeddings.get(k));
+    const missing = states.flatMap((s, i) => (s ? [] : [i]));
+    if (missing.length > 0) {
+      const encoded = await this.runtime.encodeText(missing.map((i) => ids[i]!));
+      missing.forEach((i, k) => {
+        states[i] = encoded[k]!;
+        this.embeddings.set(keys[i]!, encoded[k]!);
+      });
+    }
+    return { cond: states[0]!, uncond: states[1] ?? null, key: keys.join(":") };
   }
 
   initialRows(p: GenerateParams, cond: Float32Array, uncond: Float32Array | null): DenoiseRow[] {

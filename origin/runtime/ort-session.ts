@@ -1,11 +1,16 @@
 // Creates onnxruntime sessions with the configured execution providers, falling back to CPU.
 import * as ort from "onnxruntime-node";
+import { OptimizedModelCache } from "./optimized-model-cache";
 
 export interface SessionSettings {
   providers: ReadonlyArray<"cuda" | "cpu">;
   intraOpThreads: number;
   interOpThreads: number;
   cudaDevice: number;
+  /** Root of the model cache; when set, optimized graphs are cached under `<dir>/optimized`. */
+  modelCacheDir?: string | undefined;
+  /** Off switch for that cache (on whenever modelCacheDir is set). */
+  cacheOptimizedModels?: boolean | undefined;
 }
 
 export interface OpenedSession {
@@ -22,13 +27,15 @@ function providerList(settings: SessionSettings): ort.InferenceSession.Execution
   );
 }
 
+const GRAPH_OPTIMIZATION_LEVEL = "all";
+
 function options(
   settings: SessionSettings,
   providers: ort.InferenceSession.ExecutionProviderConfig[],
 ): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: providers,
-    graphOptimizationLevel: "all",
+    graphOptimizationLevel: GRAPH_OPTIMIZATION_LEVEL,
     intraOpNumThreads: settings.intraOpThreads,
     interOpNumThreads: settings.interOpThreads,
     executionMode: "sequential",
@@ -46,7 +53,7 @@ export async function openSession(
 ): Promise<OpenedSession> {
   const preferred = providerList(settings);
   try {
-    const session = await ort.InferenceSession.create(path, options(settings, preferred));
+    const session = await create(path, settings, preferred, settings.providers[0] ?? "cpu", warn);
     return { session, executionProvider: settings.providers[0] ?? "cpu" };
   } catch (error) {
     if (!settings.providers.includes("cuda")) throw error;
@@ -54,9 +61,30 @@ export async function openSession(
       `CUDA execution provider unavailable for ${path} (${(error as Error).message.split("\n")[0]}); ` +
         "falling back to CPU. On a GPU host run `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node`.",
     );
-    const session = await ort.InferenceSession.create(path, options(settings, ["cpu"]));
+    const session = await create(path, settings, ["cpu"], "cpu", warn);
     return { session, executionProvider: "cpu" };
   }
+}
+
+function create(
+  path: string,
+  settings: SessionSettings,
+  providers: ort.InferenceSession.ExecutionProviderConfig[],
+  provider: string,
+  warn: (message: string) => void,
+): Promise<ort.InferenceSession> {
+  const base = options(settings, providers);
+  if (!settings.modelCacheDir || settings.cacheOptimizedModels === false) {
+    return ort.InferenceSession.create(path, base);
+  }
+  const identity = {
+    onnxruntimeVersion: ONNXRUNTIME_VERSION,
+    provider: provider === "cuda" ? `cuda:${settings.cudaDevice}` : provider,
+    level: GRAPH_OPTIMIZATION_LEVEL,
+  };
+  return new OptimizedModelCache(settings.modelCacheDir, warn).open(path, identity, (p, extra) =>
+    ort.InferenceSession.create(p, { ...base, ...extra }),
+  );
 }
 
 export type TensorMeta = { name: string; type: string; shape: ReadonlyArray<number | string> };

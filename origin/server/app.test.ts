@@ -4,8 +4,9 @@ import type { GenerateResponse } from "../../protocol/generate";
 import { loadTinyPipeline, validRequest } from "../../test/support/origin-fixtures";
 import { signedInit, TEST_SECRET } from "../../test/support/signed-request";
 import type { DiffusionPipeline } from "../engine/pipeline";
-import { FifoScheduler } from "../scheduler/fifo-scheduler";
+import { ContinuousBatcher } from "../scheduler/continuous-batcher";
 import { createOriginApp } from "./app";
+import { createBenchNullImage } from "./bench-null-image";
 import { createOriginMetrics } from "./metrics";
 import { OriginState } from "./origin-state";
 import { ReplayGuard } from "./replay-guard";
@@ -19,7 +20,7 @@ beforeAll(async () => {
 
 function makeApp(ready = true) {
   const state = new OriginState();
-  if (ready) state.markReady({ pipeline, scheduler: new FifoScheduler(pipeline) });
+  if (ready) state.markReady({ pipeline, scheduler: new ContinuousBatcher(pipeline) });
   const metrics = createOriginMetrics();
   const app = createOriginApp({
     state,
@@ -136,7 +137,7 @@ describe("readiness", () => {
       503,
       "not_ready",
     );
-    state.markReady({ pipeline, scheduler: new FifoScheduler(pipeline) });
+    state.markReady({ pipeline, scheduler: new ContinuousBatcher(pipeline) });
     expect((await app.request("/readyz")).status).toBe(200);
     state.startDraining();
     expect((await app.request("/readyz")).status).toBe(503);
@@ -147,5 +148,40 @@ describe("readiness", () => {
     const text = await (await app.request("/metrics")).text();
     expect(text).toContain("darkroom_origin_denoise_seconds");
     expect(text).toContain("darkroom_origin_model_load_seconds");
+  });
+});
+
+describe("benchmark-only null origin", () => {
+  it("verifies and validates, then answers with the fixed image without a model", async () => {
+    const state = new OriginState();
+    state.markReadyWithoutModel();
+    const app = createOriginApp({
+      state,
+      metrics: createOriginMetrics(),
+      replay: new ReplayGuard(),
+      region: "bench",
+      secrets: [TEST_SECRET],
+      benchNullImage: await createBenchNullImage(),
+    });
+    const ok = await app.request(
+      GENERATE,
+      await signedInit(GENERATE, JSON.stringify(validRequest({ n: 2 }))),
+    );
+    expect(ok.status).toBe(200);
+    const json = (await ok.json()) as GenerateResponse;
+    expect(json.images).toHaveLength(2);
+    expect(Buffer.from(json.images[0]!.b64, "base64").subarray(1, 4).toString()).toBe("PNG");
+    const bad = JSON.stringify(validRequest({ steps: 9 }));
+    await expectError(
+      await app.request(GENERATE, await signedInit(GENERATE, bad)),
+      400,
+      "invalid_request",
+      "steps",
+    );
+    await expectError(
+      await app.request(GENERATE, { method: "POST", body: bad }),
+      401,
+      "invalid_signature",
+    );
   });
 });

@@ -4,11 +4,13 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { requestId } from "hono/request-id";
 import { errorBody } from "../../protocol/errors";
+import type { BenchNullImage } from "./bench-null-image";
 import type { OriginMetrics } from "./metrics";
 import type { OriginEnv } from "./origin-env";
 import { OriginError } from "./origin-error";
 import type { OriginState } from "./origin-state";
 import type { ReplayGuard } from "./replay-guard";
+import { cancelRoute } from "./routes/cancel";
 import { generateRoute } from "./routes/generate";
 import { healthRoutes } from "./routes/health";
 import { loadRoute } from "./routes/load";
@@ -23,6 +25,8 @@ export interface OriginAppDeps {
   region: string;
   secrets: readonly string[];
   nowSeconds?: () => number;
+  /** BENCHMARK-ONLY null-origin mode; see bench-null-image.ts. */
+  benchNullImage?: BenchNullImage | undefined;
 }
 
 const requireJson = createMiddleware<OriginEnv>(async function requireJson(c, next) {
@@ -59,6 +63,7 @@ export function createOriginApp(deps: OriginAppDeps) {
   app.use("/internal/*", requireJson);
   app.route("/internal/v1/generate", generateRoute(deps));
   app.route("/internal/v1/load", loadRoute(deps.state, deps.region));
+  app.route("/internal/v1/cancel", cancelRoute(deps.state));
   app.notFound((c) =>
     c.json(
       errorBody("not_found", `No route ${c.req.method} ${c.req.path}.`, null, c.get("requestId")),

@@ -4,7 +4,7 @@ import { ErrorBodySchema } from "../../protocol/errors";
 import { loadTinyPipeline, validRequest } from "../../test/support/origin-fixtures";
 import { signedInit } from "../../test/support/signed-request";
 import type { DiffusionPipeline } from "../engine/pipeline";
-import { FifoScheduler } from "../scheduler/fifo-scheduler";
+import { ContinuousBatcher } from "../scheduler/continuous-batcher";
 import { createOriginApp } from "./app";
 import { createOriginMetrics } from "./metrics";
 import { OriginState } from "./origin-state";
@@ -18,7 +18,7 @@ beforeAll(async () => {
 
 function app() {
   const state = new OriginState();
-  state.markReady({ pipeline, scheduler: new FifoScheduler(pipeline) });
+  state.markReady({ pipeline, scheduler: new ContinuousBatcher(pipeline) });
   return createOriginApp({
     state,
     metrics: createOriginMetrics(),

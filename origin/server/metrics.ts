@@ -7,6 +7,8 @@ const STAGE_BUCKETS = [
 
 export function createOriginMetrics() {
   const registry = new Registry();
+  const counter = (name: string, help: string) =>
+    new Counter({ name, help, labelNames: ["tier"], registers: [registry] });
   const stage = (name: string, help: string) =>
     new Histogram({
       name,
@@ -34,6 +36,40 @@ export function createOriginMetrics() {
       "darkroom_origin_postprocess_seconds",
       "Conversion and image encoding time per request",
     ),
+    batchRows: new Histogram({
+      name: "darkroom_origin_batch_rows",
+      help: "UNet rows per denoising step (CFG rows count twice)",
+      buckets: [1, 2, 3, 4, 6, 8, 12, 16, 24, 32],
+      registers: [registry],
+    }),
+    preemptions: counter(
+      "darkroom_origin_preemptions_total",
+      "Jobs paused at a step boundary for higher-priority work",
+    ),
+    deadlineDrops: counter(
+      "darkroom_origin_deadline_drops_total",
+      "Jobs dropped because their deadline passed",
+    ),
+    cancellations: counter(
+      "darkroom_origin_cancellations_total",
+      "Jobs canceled in queue or mid-run",
+    ),
+    rejections: new Counter({
+      name: "darkroom_origin_rejections_total",
+      help: "Jobs refused at admission",
+      labelNames: ["tier", "reason"],
+      registers: [registry],
+    }),
+    degradations: counter(
+      "darkroom_origin_degraded_total",
+      "Jobs served with fewer steps or a faster tier",
+    ),
+    cacheHitRatio: new Gauge({
+      name: "darkroom_origin_cache_hit_ratio",
+      help: "Hits / lookups since start, per cache",
+      labelNames: ["cache"],
+      registers: [registry],
+    }),
     modelLoadSeconds: new Gauge({
       name: "darkroom_origin_model_load_seconds",
       help: "Time to load sessions and run the warm-up image",

@@ -1,12 +1,12 @@
 // Lifecycle of one origin process: loading → ready → draining; routes consult it for readiness.
 import type { DiffusionPipeline } from "../engine/pipeline";
-import type { JobScheduler } from "../scheduler/job-scheduler";
+import type { ContinuousBatcher } from "../scheduler/continuous-batcher";
 
 export type OriginPhase = "loading" | "ready" | "draining" | "failed";
 
 export interface ServingParts {
   pipeline: DiffusionPipeline;
-  scheduler: JobScheduler;
+  scheduler: ContinuousBatcher;
 }
 
 export class OriginState {
@@ -22,6 +22,11 @@ export class OriginState {
   markFailed(message: string) {
     this.phase = "failed";
     this.failure = message;
+  }
+
+  /** BENCHMARK-ONLY null-origin mode: ready without a model. */
+  markReadyWithoutModel() {
+    if (this.phase === "loading") this.phase = "ready";
   }
 
   startDraining() {

@@ -2,9 +2,12 @@
 import { serve } from "@hono/node-server";
 import type { OriginConfig } from "../config";
 import { loadPipeline, sessionSettingsFrom } from "../load-pipeline";
-import { FifoScheduler } from "../scheduler/fifo-scheduler";
+import { DEFAULT_BATCH_POLICY, FIFO_BATCH_POLICY } from "../scheduler/batch-policy";
+import { ContinuousBatcher } from "../scheduler/continuous-batcher";
 import { createOriginApp } from "./app";
+import { createBenchNullImage } from "./bench-null-image";
 import { createOriginMetrics } from "./metrics";
+import { schedulerMetrics } from "./metrics-events";
 import { OriginState } from "./origin-state";
 import { ReplayGuard } from "./replay-guard";
 import { warmUp } from "./warm-up";
@@ -20,12 +23,14 @@ export interface RunningOrigin {
 export async function startOrigin(config: OriginConfig): Promise<RunningOrigin> {
   const state = new OriginState();
   const metrics = createOriginMetrics();
+  const benchNullImage = config.benchNullOrigin ? await createBenchNullImage() : undefined;
   const app = createOriginApp({
     state,
     metrics,
     replay: new ReplayGuard(),
     region: config.region,
     secrets: config.sharedSecrets,
+    benchNullImage,
   });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
   const port = await new Promise<number>((resolve, reject) => {
@@ -36,15 +41,25 @@ export async function startOrigin(config: OriginConfig): Promise<RunningOrigin> 
     server.once("error", reject);
   });
   const ready = (async () => {
+    if (benchNullImage) {
+      console.warn("darkroom origin: BENCHMARK-ONLY null mode, no inference runs");
+      return state.markReadyWithoutModel();
+    }
     const started = performance.now();
     const pipeline = await loadPipeline({
       modelDir: config.modelDir,
       modelId: config.modelId,
+      modelManifest: config.modelManifest,
       ...sessionSettingsFrom(config),
     });
     await warmUp(pipeline);
     metrics.modelLoadSeconds.set((performance.now() - started) / 1000);
-    state.markReady({ pipeline, scheduler: new FifoScheduler(pipeline) });
+    const policy = config.scheduler === "fifo" ? FIFO_BATCH_POLICY : DEFAULT_BATCH_POLICY;
+    const scheduler = new ContinuousBatcher(pipeline, {
+      policy,
+      events: schedulerMetrics(metrics),
+    });
+    state.markReady({ pipeline, scheduler });
   })().catch((error: Error) => {
     state.markFailed(error.message);
     throw error;

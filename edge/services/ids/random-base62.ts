@@ -22,7 +22,8 @@ export function randomBase62(length: number, fill: RandomFill = cryptoFill): str
   return out;
 }
 
-/** Resource ids such as `ten_…` and `key_…`: 20 base62 chars ≈ 119 bits, unguessable and URL-safe. */
-export function newId(prefix: "ten" | "key"): string {
+/** Resource ids such as `ten_…`, `key_…` and `gen_…` (one generation attempt): 20 base62 chars
+ *  ≈ 119 bits, unguessable and URL-safe. */
+export function newId(prefix: "ten" | "key" | "gen"): string {
   return `${prefix}_${randomBase62(20)}`;
 }

@@ -24,7 +24,11 @@ export interface Conditioning {
   background: string;
   /** [B, K] layout-pattern coefficients (logit units). */
   layout: string;
+  /** [B, POOLED_DIM]: the four heads' pooled states, the prompt summary the ResNet trunk reads. */
+  pooled: string;
 }
+
+export const POOLED_DIM = HEADS * D;
 
 function queries(): Float32Array {
   const w = new WeightStream("unet.cond.query").normals(D * HEADS, 0.02);
@@ -134,5 +138,6 @@ export function buildConditioning(g: GraphBuilder, encoderStates: string): Condi
     foreground: toLatentColour(g, fgDisplay, brightness, saturation),
     background: toLatentColour(g, bgDisplay, brightness, saturation),
     layout: slice(g, params, 6, 6 + K),
+    pooled,
   };
 }

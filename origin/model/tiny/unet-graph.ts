@@ -1,10 +1,12 @@
-// The UNet: an ε-predictor whose x0 estimate is a prompt-driven composition plus a Bayes-denoised seed field.
+// The UNet: an ε-predictor whose x0 is a prompt composition, a Bayes-denoised seed field and ResNet detail.
 import { HIDDEN_SIZE } from "./embedding-space";
 import { alphasCumprod, TRAIN_TIMESTEPS } from "./noise-schedule";
 import { type Dim, GraphBuilder } from "./onnx-graph";
 import { orthonormal } from "./prng";
-import { buildConditioning, type Conditioning } from "./unet-conditioning";
+import { buildConditioning, type Conditioning, POOLED_DIM } from "./unet-conditioning";
 import { buildLatentGeometry, type LatentGeometry } from "./unet-patterns";
+import { buildResnetTrunk } from "./unet-resnet-trunk";
+import { buildTimestepEmbedding } from "./unet-timestep-embedding";
 import type { TinyVariant } from "./variant";
 
 export const LATENT_CHANNELS = 4;
@@ -116,7 +118,7 @@ function composeTemplate(
 }
 
 /** x0 = template + posterior-mean seed field (unrotated basis). */
-function predictX0(g: GraphBuilder, x: string, timestep: string, ehs: string): Prediction {
+function predictX0(g: GraphBuilder, x: string, timestep: string, cond: Conditioning): Prediction {
   const geometry = buildLatentGeometry(g, x);
   const { height, width } = geometry;
   const levels = noiseLevels(g, timestep);
@@ -124,7 +126,7 @@ function predictX0(g: GraphBuilder, x: string, timestep: string, ehs: string): P
   // The field seen in the noisy input; its shape channel bends the layout mask.
   const field = upsample(g, g.op("Mul", [gain, blockMeans(g, x, height, width)]), x);
   const shapeField = g.op("Slice", [field, g.ints([3]), g.ints([4]), g.ints([1])]);
-  const template = composeTemplate(g, buildConditioning(g, ehs), geometry, shapeField);
+  const template = composeTemplate(g, cond, geometry, shapeField);
   // The input's block means also hold √ᾱ·template; that share is not field, so take it back out.
   const templateShare = g.op("Mul", [
     g.op("Mul", [gain, levels.signal]),
@@ -150,8 +152,15 @@ export function buildUnet(variant: TinyVariant): Uint8Array {
   const rotation = latentRotation();
   const unrotate = rotation[0]!.map((_, i) => rotation.map((row) => row[i]!)); // Rᵀ
   const x = conv1x1(g, sample, "conv_in.weight", unrotate);
-  const { x0: x0Unrotated, levels } = predictX0(g, x, timestep, ehs);
-  const x0 = conv1x1(g, x0Unrotated, "conv_out.weight", rotation);
+  const cond = buildConditioning(g, ehs);
+  const { x0: composed, levels } = predictX0(g, x, timestep, cond);
+  const detail = buildResnetTrunk(g, {
+    sample,
+    timeEmbedding: buildTimestepEmbedding(g, timestep),
+    context: cond.pooled,
+    contextDim: POOLED_DIM,
+  });
+  const x0 = conv1x1(g, g.op("Add", [composed, detail]), "conv_out.weight", rotation);
   const eps = g.op("Div", [g.op("Sub", [sample, g.op("Mul", [levels.signal, x0])]), levels.noise]);
   g.emit(eps, "out_sample");
   g.output("out_sample", "float", ["batch_size", LATENT_CHANNELS, "height", "width"]);

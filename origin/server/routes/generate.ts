@@ -1,15 +1,10 @@
 // POST /internal/v1/generate: validate, admit, run through the scheduler, encode, respond.
 import { Hono } from "hono";
 import { describeZodError } from "../../../protocol/errors";
-import {
-  type GeneratedImage,
-  type GenerateRequest,
-  GenerateRequestSchema,
-  type GenerateResponse,
-} from "../../../protocol/generate";
-import { encodeImage, toRgb8 } from "../../imaging/encode-image";
-import type { JobResult } from "../../scheduler/job-scheduler";
-import { buildReceipt } from "../build-receipt";
+import { type GenerateRequest, GenerateRequestSchema } from "../../../protocol/generate";
+import type { JobOutcome } from "../../scheduler/job-scheduler";
+import { type BenchNullImage, benchNullResponse } from "../bench-null-image";
+import { encodeImages, responseBody, servedRequest } from "../encode-response";
 import type { OriginMetrics } from "../metrics";
 import type { OriginEnv } from "../origin-env";
 import { OriginError } from "../origin-error";
@@ -22,6 +17,8 @@ export interface GenerateRouteDeps {
   replay: ReplayGuard;
   region: string;
   now?: () => number;
+  /** BENCHMARK-ONLY: answer with a fixed image instead of running inference. */
+  benchNullImage?: BenchNullImage | undefined;
 }
 
 export function parseGenerateRequest(raw: string): GenerateRequest {
@@ -53,34 +50,44 @@ function servingOrThrow(state: OriginState, req: GenerateRequest): ServingParts 
   return parts;
 }
 
-async function encodeAll(
-  req: GenerateRequest,
-  result: JobResult,
-  parts: ServingParts,
-  region: string,
-): Promise<GeneratedImage[]> {
-  const t = result.timings;
-  const inference = t.text_encode_ms + t.denoise_ms + t.decode_ms;
-  return Promise.all(
-    result.images.map(async (image) => {
-      const started = performance.now();
-      const rgb = toRgb8(image.pixels, req.width, req.height);
-      const receipt = buildReceipt(req, parts.pipeline.model, region, image.seed, {
-        queue_ms: t.queue_ms,
-        inference_ms: inference,
-        postprocess_ms: performance.now() - started,
-      });
-      const encoded = await encodeImage(rgb, req.width, req.height, req.output_format, receipt);
-      return {
-        b64: encoded.bytes.toString("base64"),
-        seed: image.seed,
-        sha256: encoded.sha256,
-        width: req.width,
-        height: req.height,
-        format: encoded.format,
-      };
-    }),
-  );
+/** Maps a scheduler failure to the protocol's error codes. */
+export function failureError(outcome: Extract<JobOutcome, { ok: false }>): OriginError {
+  const retry = Math.ceil((outcome.retryAfterMs ?? 1000) / 1000);
+  switch (outcome.reason) {
+    case "draining":
+      return new OriginError("not_ready", "Origin is draining; try another region.");
+    case "overloaded":
+      return new OriginError(
+        "overloaded",
+        "Origin cannot meet the deadline; retry later.",
+        null,
+        retry,
+      );
+    case "deadline_exceeded":
+      return new OriginError(
+        "deadline_exceeded",
+        "The request's deadline passed before it finished.",
+      );
+    case "canceled":
+      return new OriginError("not_found", "The request was canceled.");
+    case "latent_not_found":
+      return new OriginError(
+        "not_found",
+        "No cached latent for resume; run the original again.",
+        "resume.request_id",
+      );
+    case "latent_mismatch":
+      return new OriginError(
+        "invalid_request",
+        outcome.message ?? "resume parameters differ.",
+        "resume",
+      );
+    case "runtime_error":
+      return new OriginError(
+        "internal_error",
+        "Inference failed on this origin; try another region.",
+      );
+  }
 }
 
 export function generateRoute(deps: GenerateRouteDeps) {
@@ -92,52 +99,43 @@ export function generateRoute(deps: GenerateRouteDeps) {
     if (!deps.replay.claim(req.request_id)) {
       throw new OriginError("invalid_signature", "request_id was already used within the window.");
     }
+    if (deps.benchNullImage)
+      return c.json(benchNullResponse(req, deps.benchNullImage, deps.region));
     const parts = servingOrThrow(deps.state, req);
     const outcome = await parts.scheduler.submit({
       requestId: req.request_id,
       tier: req.tier,
       priority: req.priority,
       params: req,
-      deadlineAt: started + req.deadline_ms,
-    });
-    if (!outcome.ok) {
-      if (outcome.reason === "draining") throw new OriginError("not_ready", "Origin is draining.");
-      if (outcome.reason === "overloaded") {
-        const retry = Math.ceil((outcome.retryAfterMs ?? 1000) / 1000);
-        throw new OriginError("overloaded", "Origin cannot meet the deadline.", null, retry);
-      }
-      throw new OriginError("deadline_exceeded", "The request's deadline passed before it ran.");
-    }
-    const postStart = now();
-    const images = await encodeAll(req, outcome.result, parts, deps.region);
-    const t = outcome.result.timings;
-    const timings = { ...t, postprocess_ms: now() - postStart, total_ms: now() - started };
-    observe(deps.metrics, req.tier, timings);
-    const model = parts.pipeline.model;
-    const body: GenerateResponse = {
-      images,
-      metadata: {
-        request_id: req.request_id,
-        region: deps.region,
-        model: model.id,
-        model_hash: model.sha256,
-        tier: req.tier,
-        scheduler: req.scheduler,
-        steps: req.steps,
-        guidance_scale: req.guidance_scale,
-        execution_provider: model.executionProvider,
-        onnxruntime_version: model.onnxruntimeVersion,
-        timings,
+      budgetMs: req.deadline_ms - (now() - started),
+      allowDegrade: req.allow_degrade,
+      resumeFrom: req.resume && {
+        requestId: req.resume.request_id,
+        imageIndex: req.resume.image_index,
+        fromStep: req.resume.from_step,
       },
+      // A client that hangs up stops its rows at the next step boundary.
+      signal: c.req.raw.signal,
+    });
+    if (!outcome.ok) throw failureError(outcome);
+    const served = servedRequest(req, outcome.result);
+    const postStart = now();
+    const model = parts.pipeline.model;
+    const images = await encodeImages(served, outcome.result, model, deps.region);
+    const timings = {
+      ...outcome.result.timings,
+      postprocess_ms: now() - postStart,
+      total_ms: now() - started,
     };
-    return c.json(body);
+    observe(deps.metrics, req.tier, timings);
+    if (outcome.result.degraded) c.header("x-darkroom-degraded", outcome.result.degraded);
+    return c.json(responseBody(served, outcome.result, images, model, deps.region, timings));
   });
 }
 
-function observe(metrics: OriginMetrics, tier: string, t: GenerateResponse["metadata"]["timings"]) {
-  metrics.queueSeconds.observe({ tier }, t.queue_ms / 1000);
-  metrics.textEncodeSeconds.observe({ tier }, t.text_encode_ms / 1000);
-  metrics.denoiseSeconds.observe({ tier }, t.denoise_ms / 1000);
-  metrics.decodeSeconds.observe({ tier }, t.decode_ms / 1000);
-  metrics.postprocessSeconds.observe({ tier }, t.postprocess_ms / 1000);
+function observe(metrics: OriginMetrics, tier: string, t: Record<string, number>) {
+  metrics.textEncodeSeconds.observe({ tier }, (t.text_encode_ms ?? 0) / 1000);
+  metrics.denoiseSeconds.observe({ tier }, (t.denoise_ms ?? 0) / 1000);
+  metrics.decodeSeconds.observe({ tier }, (t.decode_ms ?? 0) / 1000);
+  metrics.postprocessSeconds.observe({ tier }, (t.postprocess_ms ?? 0) / 1000);
 }

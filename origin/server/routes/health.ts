@@ -1,6 +1,7 @@
 // Unsigned probes: /healthz (process alive), /readyz (models loaded and warmed), /metrics.
 import { Hono } from "hono";
 import type { OriginMetrics } from "../metrics";
+import { updateCacheRatios } from "../metrics-events";
 import type { OriginEnv } from "../origin-env";
 import type { OriginState } from "../origin-state";
 
@@ -17,6 +18,13 @@ export function healthRoutes(state: OriginState, metrics: OriginMetrics) {
       return c.json(body, ready ? 200 : 503);
     })
     .get("/metrics", async (c) => {
+      const parts = state.loaded();
+      if (parts) {
+        updateCacheRatios(metrics, {
+          embeddings: parts.pipeline.embeddings,
+          latents: parts.scheduler.latents,
+        });
+      }
       c.header("content-type", metrics.registry.contentType);
       return c.body(await metrics.registry.metrics());
     });

@@ -15,7 +15,12 @@ export function loadRoute(state: OriginState, region: string) {
       draining: state.phase === "draining",
       models: parts ? [parts.pipeline.model.id] : [],
       tiers: parts?.scheduler.load() ?? { fast: IDLE, quality: IDLE, batch: IDLE },
-      capacity: { running_rows: parts?.scheduler.inFlight() ?? 0, max_rows: 1 },
+      capacity: {
+        running_rows: parts?.scheduler.inFlight() ?? 0,
+        max_rows: parts
+          ? Math.max(...Object.values(parts.scheduler.policy.tiers).map((t) => t.maxBatchRows))
+          : 0,
+      },
     };
     return c.json(report);
   });

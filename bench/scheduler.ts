@@ -1,0 +1,211 @@
+// bench:scheduler — open-loop Poisson load (80 % fast / 20 % quality) at 50/70/90 % of measured
+// capacity against the darkroom scheduler and FIFO mode of the same origin, in one run.
+// Saturation ratio = saturated images/s ÷ (1 / pure onnxruntime compute per image of the mix).
+import { mkdir, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { ensureTinyModel } from "../origin/model/tiny";
+import { TIER_SPECS, type Tier } from "../protocol/tiers";
+import { type OpenLoopSample, openLoop } from "./lib/open-loop";
+import { startOriginProcess } from "./lib/origin-process";
+import { openSessions, pureRequest } from "./lib/pure-onnx";
+import { percentile, printTable, round2 } from "./lib/stats";
+
+const MODEL_DIR = resolve(process.env.DARKROOM_MODEL_DIR ?? "models/tiny-sd");
+const SECRET = "bench-secret";
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
+const FAST_SHARE = 0.8;
+const PROMPTS = [
+  "a red circle",
+  "blue stripes",
+  "sunset over the sea",
+  "a green forest",
+  "a white moon",
+];
+
+function requestBody(i: number, mode: string, random: () => number) {
+  const tier: Tier = random() < FAST_SHARE ? "fast" : "quality";
+  const spec = TIER_SPECS[tier];
+  return {
+    request_id: `sched-${mode}-${process.pid}-${i}-${Math.floor(random() * 1e9)}`,
+    tenant_id: "bench",
+    tier,
+    model: "default",
+    prompt: PROMPTS[i % PROMPTS.length]!,
+    n: 1,
+    width: 256,
+    height: 256,
+    steps: spec.defaultSteps,
+    guidance_scale: spec.defaultGuidance,
+    seed: i,
+    scheduler: spec.defaultScheduler,
+    output_format: "png",
+    deadline_ms: 600_000,
+  };
+}
+
+/** The same tier sequence for every mode and load, so the modes see identical traffic. */
+function loadBody(label: string) {
+  const random = seeded(11);
+  return (i: number) => requestBody(i, label, random);
+}
+
+function seeded(seed: number) {
+  let s = seed;
+  return () => {
+    s = (Math.imul(s, 48271) + 11) % 2147483647;
+    return (s & 0xffffff) / 0x1000000;
+  };
+}
+
+async function pureComputeMs(): Promise<Record<Tier, number>> {
+  const sessions = await openSessions(MODEL_DIR, 0);
+  const out = {} as Record<Tier, number>;
+  for (const tier of ["fast", "quality"] as const) {
+    const spec = TIER_SPECS[tier];
+    const run = await pureRequest(sessions, {
+      width: 256,
+      height: 256,
+      steps: spec.defaultSteps,
+      rows: spec.defaultGuidance > 1 ? 2 : 1,
+    });
+    const samples: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const t = performance.now();
+      await run();
+      if (i >= 2) samples.push(performance.now() - t);
+    }
+    out[tier] = percentile(samples, 50);
+  }
+  out.batch = out.quality;
+  return out;
+}
+
+function summarise(samples: OpenLoopSample[], wallMs: number) {
+  const byTier: Record<string, unknown> = {};
+  for (const tier of ["fast", "quality"]) {
+    const ok = samples.filter((s) => s.tier === tier && s.status === 200).map((s) => s.ms);
+    byTier[tier] = {
+      p50_ms: round2(percentile(ok, 50)),
+      p95_ms: round2(percentile(ok, 95)),
+      p99_ms: round2(percentile(ok, 99)),
+      throughput: round2(ok.length / (wallMs / 1000)),
+      errors: samples.filter((s) => s.tier === tier && s.status !== 200).length,
+    };
+  }
+  return byTier;
+}
+
+async function runMode(
+  mode: "darkroom" | "fifo",
+  rates: (capacity: number) => number[],
+  port: number,
+) {
+  const origin = await startOriginProcess({
+    port,
+    secret: SECRET,
+    env: {
+      DARKROOM_MODEL_DIR: MODEL_DIR,
+      DARKROOM_SCHEDULER: mode === "fifo" ? "fifo" : "continuous",
+    },
+  });
+  try {
+    const random = seeded(7);
+    // Saturation: arrivals far faster than service, so the origin is never idle.
+    const sat = await openLoop({
+      url: origin.url,
+      secret: SECRET,
+      ratePerSecond: 200,
+      requests: Math.min(REQUESTS, 120),
+      body: (i) => requestBody(i, `${mode}-sat`, random),
+    });
+    const okSat = sat.samples.filter((s) => s.status === 200);
+    const lastDone = okSat.length / (sat.wallMs / 1000);
+    const results: Record<string, unknown> = {};
+    for (const rate of rates(lastDone)) {
+      const run = await openLoop({
+        url: origin.url,
+        secret: SECRET,
+        ratePerSecond: rate,
+        requests: REQUESTS,
+        body: loadBody(`${mode}-${rate}`),
+      });
+      results[String(rate)] = summarise(run.samples, run.wallMs);
+    }
+    return { saturatedImagesPerSecond: lastDone, results };
+  } finally {
+    await origin.stop();
+  }
+}
+
+async function main() {
+  await ensureTinyModel(MODEL_DIR);
+  const pure = await pureComputeMs();
+  const mixMs = FAST_SHARE * pure.fast + (1 - FAST_SHARE) * pure.quality;
+  const computeBound = 1000 / mixMs;
+  console.log(
+    `pure compute per image: fast ${pure.fast.toFixed(1)} ms, quality ${pure.quality.toFixed(1)} ms; bound ${computeBound.toFixed(2)} img/s`,
+  );
+  let capacity = 0;
+  const loads = [0.5, 0.7, 0.9];
+  const darkroom = await runMode(
+    "darkroom",
+    (sat) => {
+      capacity = sat;
+      return loads.map((l) => round2(l * sat));
+    },
+    8898,
+  );
+  const fifo = await runMode("fifo", () => loads.map((l) => round2(l * capacity)), 8897);
+  const out: Record<string, unknown> = {
+    capacity_images_per_s: round2(capacity),
+    compute_bound_images_per_s: round2(computeBound),
+    pure_ms: pure,
+    modes: {},
+  };
+  const rows: Array<Record<string, string | number>> = [];
+  for (const [mode, r] of [
+    ["darkroom", darkroom],
+    ["fifo", fifo],
+  ] as const) {
+    const perLoad: Record<string, unknown> = {};
+    loads.forEach((l, i) => {
+      const rate = Object.keys(r.results)[i]!;
+      perLoad[`${l * 100}%`] = r.results[rate];
+      for (const tier of ["fast", "quality"]) {
+        const t = (r.results[rate] as Record<string, Record<string, number>>)[tier]!;
+        rows.push({
+          mode,
+          load: `${l * 100}%`,
+          tier,
+          p50_ms: t.p50_ms!,
+          p95_ms: t.p95_ms!,
+          p99_ms: t.p99_ms!,
+          "img/s": t.throughput!,
+          errors: t.errors!,
+        });
+      }
+    });
+    (out.modes as Record<string, unknown>)[mode] = {
+      ...perLoad,
+      saturated_images_per_s: round2(r.saturatedImagesPerSecond),
+      saturation_over_compute_bound: round2(r.saturatedImagesPerSecond / computeBound),
+    };
+  }
+  printTable(rows);
+  const d = out.modes as Record<string, Record<string, Record<string, Record<string, number>>>>;
+  const ratio = d.darkroom!["70%"]!.fast!.p99_ms! / d.fifo!["70%"]!.fast!.p99_ms!;
+  console.log(`fast p99 at 70 %: darkroom / FIFO = ${ratio.toFixed(2)} (goal ≤ 0.5)`);
+  console.log(
+    `saturation / compute bound: darkroom ${(darkroom.saturatedImagesPerSecond / computeBound).toFixed(2)}, fifo ${(fifo.saturatedImagesPerSecond / computeBound).toFixed(2)} (goal ≥ 0.95)`,
+  );
+  out.fast_p99_ratio_at_70 = round2(ratio);
+  await mkdir("bench/results", { recursive: true });
+  await writeFile("bench/results/scheduler.json", `${JSON.stringify(out, null, 2)}\n`);
+  console.log("wrote bench/results/scheduler.json");
+  process.exit(0);
+}
+
+main().catch((error: Error) => {
+  console.error(`bench:scheduler failed: ${error.message}`);
+  process.exit(1);
+});

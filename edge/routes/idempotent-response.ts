@@ -1,0 +1,64 @@
+// Idempotency-Key on a route: replay the stored response, refuse a reused key, or run and remember.
+import type { Context } from "hono";
+import { sha256Hex } from "../../protocol/signing";
+import type { AppEnv } from "../env";
+import { ApiError } from "../errors/api-error";
+import type { StoredResponse } from "../services/idempotency/idempotency-store";
+
+/**
+ * Only successes are stored: a failure leaves nothing charged and nothing delivered, so a retry
+ * with the same key runs afresh (as Stripe does for requests that did not complete). A repeat that
+ * arrives while the first is still running gets 409 with Retry-After rather than waiting for it.
+ */
+export async function respondIdempotently<T extends object>(
+  c: Context<AppEnv>,
+  key: string | undefined,
+  body: Record<string, unknown>,
+  run: () => Promise<StoredResponse & { body: T }>,
+) {
+  if (key === undefined) return respond<T>(c, await run());
+  const { tenantId } = c.var.auth;
+  const store = c.var.services.idempotency;
+  // Canonical (sorted keys) so that field order does not make the same request look different.
+  const bodySha256 = await sha256Hex(JSON.stringify(body, Object.keys(body).sort()));
+  const claim = await store.claim(tenantId, key, bodySha256);
+  if (claim.kind === "replay") {
+    c.header("idempotent-replayed", "true");
+    return respond<T>(c, claim.response);
+  }
+  if (claim.kind === "mismatch") {
+    throw new ApiError(
+      "idempotency_conflict",
+      "This Idempotency-Key was already used with a different request body.",
+      { param: "Idempotency-Key", headers: { "x-should-retry": "false" } },
+    );
+  }
+  if (claim.kind === "in_progress") {
+    throw new ApiError(
+      "idempotency_conflict",
+      "A request with this Idempotency-Key is still in progress; retry after it finishes.",
+      { param: "Idempotency-Key", headers: { "retry-after": "1" } },
+    );
+  }
+  let response: StoredResponse & { body: T };
+  try {
+    response = await run();
+  } catch (error) {
+    await store.release(tenantId, key).catch(logStoreFailure);
+    throw error;
+  }
+  // Delivered and charged already: a failure to remember it must not turn the answer into a 500.
+  await store.complete(tenantId, key, response).catch(logStoreFailure);
+  return respond<T>(c, response);
+}
+
+function logStoreFailure(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(JSON.stringify({ level: "error", msg: "idempotency store failed", message }));
+}
+
+/** Only successes are stored, so a replay is a 200 with the body type of the route. */
+function respond<T extends object>(c: Context<AppEnv>, response: StoredResponse) {
+  for (const [name, value] of Object.entries(response.headers)) c.header(name, value);
+  return c.json(response.body as T, 200);
+}

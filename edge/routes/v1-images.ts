@@ -1,0 +1,52 @@
+// Public: GET /v1/images/{image_id}, the bytes of a `url`-format image, to the tenant that generated it only.
+import { createRoute, z } from "@hono/zod-openapi";
+import { ApiError } from "../errors/api-error";
+import { API_KEY_SECURITY, errorResponses, newRouter } from "./router";
+
+/** The bytes never change under an id (the id is minted per image), so caches may keep them. */
+const CACHE_CONTROL = "private, max-age=86400, immutable";
+
+/** Any string: an id of the wrong shape is simply not found, never a validation error. */
+const ImageParams = z.object({ image_id: z.string() });
+
+const getImage = createRoute({
+  method: "get",
+  path: "/v1/images/{image_id}",
+  summary: "Download a generated image",
+  description:
+    "Served only to the tenant that generated it; any other caller gets 404, as for an unknown id.",
+  security: API_KEY_SECURITY,
+  request: { params: ImageParams },
+  responses: {
+    200: {
+      description: "The image bytes; ETag is their SHA-256",
+      content: {
+        "image/png": { schema: z.string().openapi({ format: "binary" }) },
+        "image/webp": { schema: z.string().openapi({ format: "binary" }) },
+        "image/jpeg": { schema: z.string().openapi({ format: "binary" }) },
+      },
+    },
+    304: { description: "Not modified (If-None-Match matched the ETag)" },
+    ...errorResponses("invalid_api_key", "not_found"),
+  },
+});
+
+const notFound = () => new ApiError("not_found", "No such image.", { param: "image_id" });
+
+export const v1Images = newRouter().openapi(getImage, async (c) => {
+  const { image_id: imageId } = c.req.valid("param");
+  const image = await c.var.services.images.get(c.var.auth.tenantId, imageId);
+  if (!image) throw notFound();
+  const etag = `"${image.sha256}"`;
+  const headers = {
+    "cache-control": CACHE_CONTROL,
+    etag,
+    "x-content-type-options": "nosniff",
+  };
+  if (c.req.header("if-none-match") === etag) return c.body(null, 304, headers);
+  return c.body(image.body, 200, {
+    ...headers,
+    "content-type": image.contentType,
+    "content-length": String(image.size),
+  });
+});

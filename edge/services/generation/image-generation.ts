@@ -1,0 +1,191 @@
+// Runs one planned generation in the order that keeps it cheap and fair: safety, admit, origin, deliver, settle.
+import type { GenerateResponse } from "../../../protocol/generate";
+import { runSafety, type SafetyResult } from "../../safety";
+import type { AuditNotes } from "../audit/audit-draft";
+import type { DispatchFailure, OriginDispatcher, OriginRequest } from "../origins/origin-dispatch";
+import type { SafetyTermsSource } from "../safety-terms/tenant-safety-terms";
+import type {
+  AdmitRejection,
+  RateLimitInfo,
+  TenantGateService,
+  TenantLimits,
+} from "../tenant-gate/tenant-gate";
+import type { GenerationPlan } from "./generation-plan";
+
+/** The slot and the quota hold outlive the deadline by this much before the gate reclaims them. */
+export const LEASE_MARGIN_MS = 30_000;
+
+export interface GenerationDeps {
+  readonly gate: TenantGateService;
+  readonly origins: OriginDispatcher;
+  readonly safetyTerms: SafetyTermsSource;
+  /** Where each stage records what it learned for the request's audit record. */
+  readonly note: (fields: Partial<AuditNotes>) => void;
+  readonly now?: () => number;
+}
+
+export interface GenerationTarget {
+  /** Minted by the edge per attempt (never a client header): the gate's and the origin's request id. */
+  readonly generationId: string;
+  readonly tenantId: string;
+  readonly limits: TenantLimits;
+  readonly storePrompt: boolean;
+  readonly traceparent: string;
+}
+
+export type GenerationOutcome<T> =
+  | {
+      readonly ok: true;
+      readonly delivered: T;
+      readonly region: string;
+      readonly response: GenerateResponse;
+      readonly rateLimit: RateLimitInfo;
+      readonly timings: Record<string, number>;
+    }
+  | { readonly ok: false; readonly reason: "content_policy"; readonly safety: SafetyResult }
+  | {
+      readonly ok: false;
+      readonly reason: "admission";
+      readonly rejection: AdmitRejection;
+      readonly retryAfterSeconds: number;
+      readonly rateLimit: RateLimitInfo;
+    }
+  | {
+      readonly ok: false;
+      readonly reason: "origin";
+      readonly failure: DispatchFailure;
+      readonly rateLimit: RateLimitInfo;
+    };
+
+export class ImageGeneration {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: GenerationDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** `deliver` turns the origin's images into what the client gets; only what it returns is charged. */
+  async run<T>(
+    plan: GenerationPlan,
+    target: GenerationTarget,
+    deliver: (response: GenerateResponse) => Promise<T>,
+  ): Promise<GenerationOutcome<T>> {
+    const timings: Record<string, number> = {};
+    const start = this.now();
+    const additions = await this.deps.safetyTerms.additionsFor(target.tenantId);
+    // Judged before anything costs: no reservation, no origin call for a rejected prompt.
+    const safety = runSafety(plan.prompt, additions);
+    // Includes loading the tenant's terms (cached per isolate); Workers clocks move only on I/O.
+    timings.safety_ms = this.now() - start;
+    this.deps.note({
+      safetyDecision: safety.decision,
+      safetyCategory: safety.category,
+      policyVersion: safety.policyVersion,
+      timings,
+    });
+    if (safety.decision === "reject") return { ok: false, reason: "content_policy", safety };
+    const admitStart = this.now();
+    const admitted = await this.deps.gate.admit(target.tenantId, {
+      requestId: target.generationId,
+      images: plan.n,
+      unitsPerImage: plan.unitsPerImage,
+      leaseMs: plan.deadlineMs + LEASE_MARGIN_MS,
+      limits: target.limits,
+    });
+    timings.admit_ms = this.now() - admitStart;
+    this.deps.note({ timings });
+    if (!admitted.ok) {
+      const { reason, retryAfterSeconds, rateLimit } = admitted;
+      return { ok: false, reason: "admission", rejection: reason, retryAfterSeconds, rateLimit };
+    }
+    return this.dispatch(plan, target, safety, admitted.rateLimit, timings, deliver);
+  }
+
+  private async dispatch<T>(
+    plan: GenerationPlan,
+    target: GenerationTarget,
+    safety: SafetyResult,
+    rateLimit: RateLimitInfo,
+    timings: Record<string, number>,
+    deliver: (response: GenerateResponse) => Promise<T>,
+  ): Promise<GenerationOutcome<T>> {
+    let deliveredImages = 0;
+    try {
+      const originStart = this.now();
+      const request = originRequest(plan, target, safety);
+      const result = await this.deps.origins.generate(request, plan.deadlineMs, target.traceparent);
+      timings.origin_ms = this.now() - originStart;
+      if (!result.ok) {
+        const region = "region" in result.failure ? result.failure.region : null;
+        this.deps.note({ timings, ...(region ? { region } : {}) });
+        return { ok: false, reason: "origin", failure: result.failure, rateLimit };
+      }
+      const deliverStart = this.now();
+      const delivered = await deliver(result.response);
+      deliveredImages = Math.min(result.response.images.length, plan.n);
+      const { total_ms: originTotal, ...stages } = result.response.metadata.timings;
+      Object.assign(timings, stages, { origin_total_ms: originTotal });
+      timings.deliver_ms = this.now() - deliverStart;
+      this.deps.note({ region: result.region, timings });
+      return {
+        ok: true,
+        delivered,
+        region: result.region,
+        response: result.response,
+        rateLimit,
+        timings,
+      };
+    } finally {
+      await this.settle(target, deliveredImages);
+    }
+  }
+
+  /** Charges what was delivered and refunds the rest. A failed settle is logged, not surfaced: the
+   *  images are already the client's, and the gate's lease expiry refunds the hold by itself. */
+  private async settle(target: GenerationTarget, deliveredImages: number): Promise<void> {
+    try {
+      const settled = await this.deps.gate.settle(
+        target.tenantId,
+        target.generationId,
+        deliveredImages,
+      );
+      if (settled.status !== "unknown") this.deps.note({ costCharged: settled.chargedUnits });
+    } catch (error) {
+      console.error(
+        JSON.stringify({
+          level: "error",
+          msg: "settle failed; the reservation lease will refund it",
+          generation_id: target.generationId,
+          message: error instanceof Error ? error.message : String(error),
+        }),
+      );
+    }
+  }
+}
+
+function originRequest(
+  plan: GenerationPlan,
+  target: GenerationTarget,
+  safety: SafetyResult,
+): OriginRequest {
+  return {
+    request_id: target.generationId,
+    tenant_id: target.tenantId,
+    tier: plan.tier,
+    model: plan.model,
+    // The cleaned text: the model sees exactly what the prefilter judged.
+    prompt: plan.cleanedPrompt,
+    negative_prompt: plan.negativePrompt,
+    n: plan.n,
+    width: plan.width,
+    height: plan.height,
+    steps: plan.steps,
+    guidance_scale: plan.guidanceScale,
+    seed: plan.seed,
+    scheduler: plan.scheduler,
+    output_format: plan.outputFormat,
+    priority: 5,
+    safety: { decision: safety.decision, policy_version: safety.policyVersion },
+    store_prompt: target.storePrompt,
+  };
+}

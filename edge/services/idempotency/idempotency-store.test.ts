@@ -1,0 +1,52 @@
+// D1IdempotencyStore over the real D1: claim outcomes, the 24 h expiry and the takeover of abandoned claims.
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { openDatabase } from "../../db/client";
+import { D1IdempotencyStore, IDEMPOTENCY_TTL_MS, IN_PROGRESS_LEASE_MS } from "./idempotency-store";
+
+function storeAt(start = Date.UTC(2026, 0, 1)) {
+  let now = start;
+  const store = new D1IdempotencyStore(openDatabase(env.DB), env.IMAGES, () => now);
+  return { store, advance: (ms: number) => (now += ms) };
+}
+
+const DONE = { status: 200, headers: { "x-darkroom-region": "us" }, body: { created: 1 } };
+
+describe("D1IdempotencyStore", () => {
+  it("claims once, reports in-progress and mismatch, then replays once completed", async () => {
+    const { store } = storeAt();
+    expect(await store.claim("ten_a", "k1", "hash-1")).toEqual({ kind: "claimed" });
+    expect(await store.claim("ten_a", "k1", "hash-1")).toEqual({ kind: "in_progress" });
+    expect(await store.claim("ten_a", "k1", "hash-2")).toEqual({ kind: "mismatch" });
+    await store.complete("ten_a", "k1", DONE);
+    expect(await store.claim("ten_a", "k1", "hash-1")).toEqual({ kind: "replay", response: DONE });
+    expect(await store.claim("ten_b", "k1", "hash-1")).toEqual({ kind: "claimed" });
+  });
+
+  it("lets two racing claims win exactly once", async () => {
+    const { store } = storeAt();
+    const claims = await Promise.all(
+      Array.from({ length: 10 }, () => store.claim("ten_race", "k", "h")),
+    );
+    expect(claims.filter((c) => c.kind === "claimed")).toHaveLength(1);
+  });
+
+  it("forgets a completed record after 24 hours", async () => {
+    const { store, advance } = storeAt();
+    await store.claim("ten_a", "k2", "h");
+    await store.complete("ten_a", "k2", DONE);
+    advance(IDEMPOTENCY_TTL_MS - 1);
+    expect((await store.claim("ten_a", "k2", "other")).kind).toBe("mismatch");
+    advance(1);
+    expect(await store.claim("ten_a", "k2", "other")).toEqual({ kind: "claimed" });
+  });
+
+  it("hands an abandoned in-progress claim to a later request, and release frees it at once", async () => {
+    const { store, advance } = storeAt();
+    await store.claim("ten_a", "k3", "h");
+    advance(IN_PROGRESS_LEASE_MS);
+    expect(await store.claim("ten_a", "k3", "h")).toEqual({ kind: "claimed" });
+    await store.release("ten_a", "k3");
+    expect(await store.claim("ten_a", "k3", "h2")).toEqual({ kind: "claimed" });
+  });
+});

@@ -1,0 +1,97 @@
+// Idempotency-Key records in D1: claim a key atomically, then store the response to replay, or release it.
+import { and, eq, sql } from "drizzle-orm";
+import { sha256Hex } from "../../../protocol/signing";
+import type { Database } from "../../db/client";
+import { idempotencyRecords } from "../../db/schema";
+
+/** A completed record answers repeats this long, like Stripe's and OpenAI's 24 h. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60_000;
+/** An in-progress claim older than this belonged to a request that died; a repeat may take it over. */
+export const IN_PROGRESS_LEASE_MS = 10 * 60_000;
+/** D1 caps a row near 2 MB; bigger bodies (b64 images) are kept in R2 and the row points there. */
+export const INLINE_BODY_LIMIT = 512 * 1024;
+
+export interface StoredResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: unknown;
+}
+
+export type IdempotencyClaim =
+  | { readonly kind: "claimed" }
+  | { readonly kind: "replay"; readonly response: StoredResponse }
+  /** The key was used with a different body. */
+  | { readonly kind: "mismatch" }
+  /** The first request with this key is still running. */
+  | { readonly kind: "in_progress" };
+
+export interface IdempotencyStore {
+  claim(tenantId: string, key: string, bodySha256: string): Promise<IdempotencyClaim>;
+  complete(tenantId: string, key: string, response: StoredResponse): Promise<void>;
+  /** Forgets an unfinished claim, so a retry with the same key runs afresh. */
+  release(tenantId: string, key: string): Promise<void>;
+}
+
+export class D1IdempotencyStore implements IdempotencyStore {
+  constructor(
+    private readonly db: Database,
+    private readonly bucket: R2Bucket,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async claim(tenantId: string, key: string, bodySha256: string): Promise<IdempotencyClaim> {
+    const at = this.now();
+    // One statement, so two racing claims cannot both win: the insert, or the takeover of a record
+    // that has expired (completed) or was abandoned (in progress), happens at most once.
+    const won = await this.db
+      .insert(idempotencyRecords)
+      .values({ tenantId, key, bodySha256, status: "in_progress", createdAt: new Date(at) })
+      .onConflictDoUpdate({
+        target: [idempotencyRecords.tenantId, idempotencyRecords.key],
+        set: { bodySha256, status: "in_progress", response: null, createdAt: new Date(at) },
+        setWhere: sql`(${idempotencyRecords.status} = 'completed' and ${idempotencyRecords.createdAt} <= ${at - IDEMPOTENCY_TTL_MS})
+          or (${idempotencyRecords.status} = 'in_progress' and ${idempotencyRecords.createdAt} <= ${at - IN_PROGRESS_LEASE_MS})`,
+      })
+      .returning({ key: idempotencyRecords.key });
+    if (won.length > 0) return { kind: "claimed" };
+    const existing = await this.db.query.idempotencyRecords.findFirst({
+      where: this.match(tenantId, key),
+    });
+    // Released between our insert and this read: the caller may simply try again.
+    if (!existing) return { kind: "in_progress" };
+    if (existing.bodySha256 !== bodySha256) return { kind: "mismatch" };
+    if (existing.status !== "completed" || !existing.response) return { kind: "in_progress" };
+    return { kind: "replay", response: await this.inflate(existing.response) };
+  }
+
+  async complete(tenantId: string, key: string, response: StoredResponse): Promise<void> {
+    const text = JSON.stringify(response.body);
+    let stored: StoredResponse & { bodyRef?: string } = response;
+    if (text.length > INLINE_BODY_LIMIT) {
+      const bodyRef = `idempotency/${tenantId}/${await sha256Hex(key)}`;
+      await this.bucket.put(bodyRef, text, { httpMetadata: { contentType: "application/json" } });
+      stored = { status: response.status, headers: response.headers, body: null, bodyRef };
+    }
+    await this.db
+      .update(idempotencyRecords)
+      .set({ status: "completed", response: stored })
+      .where(this.match(tenantId, key));
+  }
+
+  async release(tenantId: string, key: string): Promise<void> {
+    await this.db
+      .delete(idempotencyRecords)
+      .where(and(this.match(tenantId, key), eq(idempotencyRecords.status, "in_progress")));
+  }
+
+  private match(tenantId: string, key: string) {
+    return and(eq(idempotencyRecords.tenantId, tenantId), eq(idempotencyRecords.key, key));
+  }
+
+  private async inflate(stored: StoredResponse & { bodyRef?: string }): Promise<StoredResponse> {
+    if (!stored.bodyRef) return stored;
+    const object = await this.bucket.get(stored.bodyRef);
+    if (!object) throw new Error(`idempotent response body missing from R2: ${stored.bodyRef}`);
+    return { status: stored.status, headers: stored.headers, body: await object.json() };
+  }
+}

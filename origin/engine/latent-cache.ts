@@ -1,0 +1,64 @@
+// Intermediate latents of finished requests, so an edit can re-enter the loop at step k.
+import { LRUCache } from "lru-cache";
+
+/** Everything a latent at step k depends on: a different model hash can never hit. */
+export interface LatentOrigin {
+  modelSha256: string;
+  embeddingKey: string;
+  seed: number;
+  scheduler: string;
+  steps: number;
+}
+
+export interface CachedLatent {
+  origin: LatentOrigin;
+  step: number;
+  latent: Float32Array;
+}
+
+export function latentKey(o: LatentOrigin, step: number): string {
+  return [o.modelSha256, o.embeddingKey, o.seed, o.scheduler, o.steps, step].join("|");
+}
+
+export class LatentCache {
+  private readonly latents: LRUCache<string, CachedLatent>;
+  /** (request id, image index) → what produced it, so clients can refer to "image 0 of req X". */
+  private readonly byRequest = new LRUCache<string, LatentOrigin>({ max: 10_000 });
+  hits = 0;
+  misses = 0;
+
+  constructor(maxBytes = 256 * 1024 * 1024) {
+    this.latents = new LRUCache({
+      maxSize: maxBytes,
+      sizeCalculation: (v) => v.latent.byteLength + 256,
+    });
+  }
+
+  put(
+    requestId: string,
+    imageIndex: number,
+    origin: LatentOrigin,
+    step: number,
+    latent: Float32Array,
+  ) {
+    this.byRequest.set(`${requestId}#${imageIndex}`, origin);
+    this.latents.set(latentKey(origin, step), { origin, step, latent });
+  }
+
+  /** The latent of image `imageIndex` of an earlier request after `step` steps, if still cached. */
+  find(
+    requestId: string,
+    imageIndex: number,
+    step: number,
+    modelSha256: string,
+  ): CachedLatent | null {
+    const origin = this.byRequest.get(`${requestId}#${imageIndex}`);
+    const hit =
+      origin && origin.modelSha256 === modelSha256
+        ? this.latents.get(latentKey(origin, step))
+        : undefined;
+    if (hit) this.hits += 1;
+    else this.misses += 1;
+    return hit ?? null;
+  }
+}

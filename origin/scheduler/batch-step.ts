@@ -1,0 +1,130 @@
+// The three things a step boundary does to work: start it (encode, seed rows), advance it, finish it.
+import { advanceRows, type DenoiseRow } from "../engine/denoise-row";
+import type { LatentCache, LatentOrigin } from "../engine/latent-cache";
+import type { DiffusionPipeline } from "../engine/pipeline";
+import type { JobOutcome } from "./job-scheduler";
+import type { WorkItem } from "./work-item";
+
+export interface StepContext {
+  pipeline: DiffusionPipeline;
+  latents: LatentCache | null;
+  now: () => number;
+}
+
+function originOf(
+  ctx: StepContext,
+  item: WorkItem,
+  embeddingKey: string,
+  seed: number,
+): LatentOrigin {
+  const p = item.params;
+  return {
+    modelSha256: ctx.pipeline.model.sha256,
+    embeddingKey,
+    seed,
+    scheduler: p.scheduler,
+    steps: p.steps,
+  };
+}
+
+/** Encodes prompts and seeds rows; an edit re-enters from a cached latent. Fails as a value. */
+export async function startItem(ctx: StepContext, item: WorkItem): Promise<JobOutcome | null> {
+  const p = item.params;
+  const t0 = ctx.now();
+  const emb = await ctx.pipeline.encodePrompts(
+    p.prompt,
+    p.negative_prompt,
+    item.rowsPerImage === 2,
+  );
+  item.textEncodeMs = ctx.now() - t0;
+  const rows = ctx.pipeline.initialRows(p, emb.cond, emb.uncond);
+  const ref = item.job.resumeFrom;
+  if (ref) {
+    const cached = ctx.latents?.find(
+      ref.requestId,
+      ref.imageIndex,
+      ref.fromStep,
+      ctx.pipeline.model.sha256,
+    );
+    if (!cached) return { ok: false, reason: "latent_not_found" };
+    const o = cached.origin;
+    if (o.scheduler !== p.scheduler || o.steps !== p.steps || o.seed !== p.seed || p.n !== 1) {
+      const message = `resume needs n=1, scheduler ${o.scheduler}, steps ${o.steps}, seed ${o.seed}`;
+      return { ok: false, reason: "latent_mismatch", message };
+    }
+    rows[0]!.sample = cached.latent.slice();
+    rows[0]!.step = ref.fromStep;
+    item.stepsDone = ref.fromStep;
+  }
+  item.rows = rows;
+  item.embeddingKey = emb.key;
+  return null;
+}
+
+/** One UNet call over every unfinished row of the given work (all in one shape bucket). */
+export async function stepItems(ctx: StepContext, items: readonly WorkItem[]): Promise<number> {
+  const first = items[0];
+  if (!first) return 0;
+  const { h, w } = ctx.pipeline.latentSize(first.params.width, first.params.height);
+  const rows: DenoiseRow[] = items.flatMap((i) => i.rows ?? []);
+  const t0 = ctx.now();
+  await advanceRows(ctx.pipeline.runtime, rows, h, w);
+  const ms = ctx.now() - t0;
+  for (const item of items) {
+    item.stepsDone += 1;
+    item.denoiseMs += ms;
+    const key = item.embeddingKey ?? "";
+    item.rows?.forEach((row, index) => {
+      ctx.latents?.put(
+        item.job.requestId,
+        index,
+        originOf(ctx, item, key, row.seed),
+        row.step,
+        row.sample,
+      );
+    });
+    item.job.onEvent?.({
+      type: "progress",
+      step: item.stepsDone,
+      steps: item.params.steps,
+      latents: (item.rows ?? []).map((r) => r.sample),
+    });
+  }
+  return ms;
+}
+
+/** Decodes every finished job's rows in one VAE call and resolves each job. */
+export async function finishItems(ctx: StepContext, items: readonly WorkItem[]): Promise<number> {
+  const first = items[0];
+  if (!first) return 0;
+  const { h, w } = ctx.pipeline.latentSize(first.params.width, first.params.height);
+  const t0 = ctx.now();
+  const pixels = await ctx.pipeline.runtime.decode(
+    items.flatMap((i) => (i.rows ?? []).map((r) => r.sample)),
+    h,
+    w,
+  );
+  const decodeMs = ctx.now() - t0;
+  let offset = 0;
+  for (const item of items) {
+    const rows = item.rows ?? [];
+    const images = rows.map((r, k) => ({ seed: r.seed, pixels: pixels[offset + k]! }));
+    offset += rows.length;
+    item.resolve({
+      ok: true,
+      result: {
+        images,
+        timings: {
+          queue_ms: (item.startedAt ?? item.enqueuedAt) - item.enqueuedAt,
+          text_encode_ms: item.textEncodeMs,
+          denoise_ms: item.denoiseMs,
+          decode_ms: decodeMs,
+        },
+        params: item.params,
+        tier: item.tier,
+        ...(item.degraded ? { degraded: item.degraded } : {}),
+      },
+    });
+  }
+  return decodeMs;
+}

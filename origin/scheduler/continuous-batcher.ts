@@ -1,0 +1,229 @@
+// The batcher: one loop owns every queue and the running batch, advancing it one step at a time.
+import type { TierLoad } from "../../protocol/load";
+import { TIERS, type Tier } from "../../protocol/tiers";
+import { LatentCache } from "../engine/latent-cache";
+import type { DiffusionPipeline } from "../engine/pipeline";
+import { admit, workAheadMs } from "./admission";
+import { type BatchPolicy, DEFAULT_BATCH_POLICY } from "./batch-policy";
+import { finishItems, type StepContext, startItem, stepItems } from "./batch-step";
+import { type Clock, SystemClock } from "./clock";
+import { CostModel } from "./cost-model";
+import type { GenerationJob, JobOutcome, JobScheduler } from "./job-scheduler";
+import { planStep } from "./plan-step";
+import { CountingEvents, type SchedulerEvents } from "./scheduler-events";
+import { WorkItem } from "./work-item";
+
+export interface BatcherOptions {
+  policy?: BatchPolicy;
+  clock?: Clock;
+  events?: SchedulerEvents;
+  latents?: LatentCache;
+}
+
+export class ContinuousBatcher implements JobScheduler {
+  readonly policy: BatchPolicy;
+  readonly cost = new CostModel();
+  readonly latents: LatentCache | null;
+  private readonly clock: Clock;
+  private readonly events: SchedulerEvents;
+  private readonly items: WorkItem[] = [];
+  private seq = 0;
+  private draining = false;
+  private readonly loopDone: Promise<void>;
+
+  constructor(
+    readonly pipeline: DiffusionPipeline,
+    options: BatcherOptions = {},
+  ) {
+    this.policy = options.policy ?? DEFAULT_BATCH_POLICY;
+    this.clock = options.clock ?? new SystemClock();
+    this.events = options.events ?? new CountingEvents();
+    this.latents = this.policy.keepLatents ? (options.latents ?? new LatentCache()) : null;
+    this.loopDone = this.loop();
+  }
+
+  private cellsOf(width: number, height: number): number {
+    const { h, w } = this.pipeline.latentSize(width, height);
+    return h * w;
+  }
+
+  submit(job: GenerationJob): Promise<JobOutcome> {
+    if (this.draining) return Promise.resolve({ ok: false, reason: "draining" });
+    const now = this.clock.now();
+    const cells = this.cellsOf(job.params.width, job.params.height);
+    const verdict = this.policy.fifo
+      ? { ok: true as const, tier: job.tier, params: job.params, degraded: undefined }
+      : admit(
+          { tier: job.tier, params: job.params, cells },
+          this.items,
+          this.cost,
+          job.budgetMs,
+          job.allowDegrade ?? false,
+        );
+    if (!verdict.ok) {
+      this.events.rejected(job.tier, "overloaded");
+      return Promise.resolve({
+        ok: false,
+        reason: "overloaded",
+        retryAfterMs: verdict.retryAfterMs,
+      });
+    }
+    if (verdict.degraded) this.events.degraded(job.tier);
+    return new Promise<JobOutcome>((resolve) => {
+      const item = new WorkItem(
+        this.seq++,
+        job,
+        verdict.params,
+        verdict.tier,
+        now,
+        now + job.budgetMs,
+        cells,
+        resolve,
+        verdict.degraded,
+      );
+      if (this.queuedRows(item.tier) + item.unetRows > this.policy.tiers[item.tier].maxQueuedRows) {
+        this.events.rejected(job.tier, "queue_full");
+        return resolve({ ok: false, reason: "overloaded", retryAfterMs: 1000 });
+      }
+      this.items.push(item);
+      job.signal?.addEventListener("abort", () => this.cancelItem(item), { once: true });
+      job.onEvent?.({
+        type: "queued",
+        position: this.items.filter((i) => i.state === "queued").length,
+      });
+      this.clock.wake();
+    });
+  }
+
+  cancel(requestId: string): boolean {
+    const item = this.items.find((i) => i.job.requestId === requestId);
+    if (!item) return false;
+    this.cancelItem(item);
+    return true;
+  }
+
+  private cancelItem(item: WorkItem) {
+    item.canceled = true;
+    this.clock.wake();
+  }
+
+  private queuedRows(tier: Tier): number {
+    return this.items
+      .filter((i) => i.tier === tier && i.state !== "running")
+      .reduce((s, i) => s + i.unetRows, 0);
+  }
+
+  private remove(item: WorkItem, outcome: JobOutcome) {
+    const index = this.items.indexOf(item);
+    if (index >= 0) this.items.splice(index, 1);
+    item.resolve(outcome);
+  }
+
+  /** Drops canceled and expired work at a step boundary, freeing its rows. */
+  private reap(now: number) {
+    for (const item of [...this.items]) {
+      if (item.canceled) {
+        this.events.canceled(item.tier);
+        this.remove(item, { ok: false, reason: "canceled" });
+      } else if (now > item.deadlineAt) {
+        this.events.deadlineDropped(item.tier);
+        this.remove(item, { ok: false, reason: "deadline_exceeded" });
+      }
+    }
+  }
+
+  private async loop(): Promise<void> {
+    const ctx: StepContext = {
+      pipeline: this.pipeline,
+      latents: this.latents,
+      now: () => this.clock.now(),
+    };
+    while (!this.draining || this.items.length > 0) {
+      const now = this.clock.now();
+      this.reap(now);
+      const plan = planStep(this.items, this.policy, now);
+      if (plan.run.length === 0) {
+        if (this.draining && this.items.length === 0) break;
+        await this.clock.sleep(plan.wakeAt === null ? 60_000 : Math.max(0, plan.wakeAt - now));
+        continue;
+      }
+      await this.runStep(ctx, plan.run, now).catch((error: Error) => this.failAll(plan.run, error));
+    }
+  }
+
+  private async runStep(ctx: StepContext, run: WorkItem[], now: number) {
+    for (const item of this.items) {
+      if (item.state === "running" && !run.includes(item)) {
+        item.state = "paused";
+        item.waitingSince = now;
+        this.events.preempted(item.tier);
+      }
+    }
+    for (const item of run) {
+      if (item.state === "queued") {
+        item.startedAt = now;
+        this.events.queueWait(item.tier, now - item.enqueuedAt);
+        item.job.onEvent?.({ type: "started" });
+        const failure = await startItem(ctx, item);
+        this.cost.observeEncode(item.textEncodeMs);
+        if (failure) this.remove(item, failure);
+      }
+      if (this.items.includes(item)) item.state = "running";
+    }
+    const live = run.filter((i) => this.items.includes(i) && !i.finished);
+    const rows = live.reduce((s, i) => s + i.unetRows, 0);
+    if (live.length > 0) {
+      const ms = await stepItems(ctx, live);
+      this.events.batchRows(rows);
+      this.cost.observeStep(
+        ms,
+        rows,
+        live[0]!.latentCells,
+        live.map((i) => i.tier),
+      );
+    }
+    const done = run.filter((i) => this.items.includes(i) && i.finished);
+    if (done.length > 0) {
+      for (const item of done) this.items.splice(this.items.indexOf(item), 1);
+      const ms = await finishItems(ctx, done);
+      this.cost.observeDecode(
+        ms,
+        done.reduce((s, i) => s + i.params.n, 0),
+        done[0]!.latentCells,
+      );
+    }
+  }
+
+  /** A runtime failure fails the work in that batch (as a 500 upstream) but never the loop. */
+  private failAll(run: WorkItem[], error: Error) {
+    console.error("batcher: step failed", error);
+    for (const item of run) {
+      const index = this.items.indexOf(item);
+      if (index >= 0) this.items.splice(index, 1);
+      item.resolve({ ok: false, reason: "runtime_error", message: error.message });
+    }
+  }
+
+  load(): Record<Tier, TierLoad> {
+    const cells = this.cellsOf(256, 256);
+    const entries = TIERS.map((tier) => [
+      tier,
+      {
+        queue_depth: this.items.filter((i) => i.tier === tier && i.state === "queued").length,
+        predicted_wait_ms: workAheadMs(this.items, tier, this.cost),
+        step_ms: this.cost.stepMs(tier) || this.cost.rowStepMs(cells),
+      },
+    ]);
+    return Object.fromEntries(entries) as Record<Tier, TierLoad>;
+  }
+
+  inFlight(): number {
+    return this.items.reduce((s, i) => s + i.unetRows, 0);
+  }
+
+  async drain(): Promise<void> {
+    this.draining = true;
+    this.clock.wake();
+    await this.loopDone;
+  }
+}

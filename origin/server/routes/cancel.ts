@@ -1,0 +1,31 @@
+// POST /internal/v1/cancel: stop a queued or running job; its rows leave at the next step boundary.
+import { Hono } from "hono";
+import { describeZodError } from "../../../protocol/errors";
+import { CancelRequestSchema } from "../../../protocol/generate";
+import type { OriginEnv } from "../origin-env";
+import { OriginError } from "../origin-error";
+import type { OriginState } from "../origin-state";
+
+export function cancelRoute(state: OriginState) {
+  return new Hono<OriginEnv>().post("/", (c) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(c.get("rawBody"));
+    } catch {
+      throw new OriginError("invalid_request", "Request body is not valid JSON.");
+    }
+    const parsed = CancelRequestSchema.safeParse(json);
+    if (!parsed.success) {
+      const { message, param } = describeZodError(parsed.error);
+      throw new OriginError("invalid_request", message, param);
+    }
+    const canceled = state.loaded()?.scheduler.cancel(parsed.data.request_id) ?? false;
+    if (!canceled)
+      throw new OriginError(
+        "not_found",
+        "No queued or running job with that request_id.",
+        "request_id",
+      );
+    return c.json({ request_id: parsed.data.request_id, canceled: true });
+  });
+}

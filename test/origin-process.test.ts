@@ -1,0 +1,89 @@
+// A real origin process on loopback: signed generation, client-disconnect cancellation, SIGTERM drain.
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type OriginProcess, signedPost, startOriginProcess } from "../bench/lib/origin-process";
+import { signRequest } from "../protocol/signing";
+import { validRequest } from "./support/origin-fixtures";
+
+const SECRET = "process-test-secret";
+let origin: OriginProcess;
+
+beforeAll(async () => {
+  origin = await startOriginProcess({ port: 18850, region: "test", secret: SECRET });
+});
+afterAll(async () => {
+  await origin?.stop();
+});
+
+async function metric(name: string): Promise<number> {
+  const text = await (await request(`${origin.url}/metrics`)).body.text();
+  return text
+    .split("\n")
+    .filter((l) => l.startsWith(name))
+    .reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
+}
+
+describe("origin process", () => {
+  it("serves a signed generate call with the receipt metadata", async () => {
+    const res = await signedPost(origin.url, "/internal/v1/generate", validRequest(), SECRET);
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({
+      metadata: { region: "test", model: "tiny-sd", execution_provider: "cpu" },
+    });
+  });
+
+  it("drops the rows of a client that hangs up", async () => {
+    const before = await metric("darkroom_origin_cancellations_total");
+    const body = JSON.stringify(
+      validRequest({
+        tier: "quality",
+        steps: 50,
+        scheduler: "ddim",
+        guidance_scale: 5,
+        width: 512,
+        height: 512,
+        n: 4,
+      }),
+    );
+    const path = "/internal/v1/generate";
+    const headers = await signRequest(SECRET, { method: "POST", path, body });
+    const controller = new AbortController();
+    const pending = request(`${origin.url}${path}`, {
+      method: "POST",
+      body,
+      headers: { ...headers, "content-type": "application/json" },
+      signal: controller.signal,
+    }).catch(() => null);
+    await new Promise((r) => setTimeout(r, 300));
+    controller.abort();
+    await pending;
+    let after = before;
+    for (let i = 0; i < 400 && after === before; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = await metric("darkroom_origin_cancellations_total");
+    }
+    expect(after).toBe(before + 1);
+  });
+
+  it("drains on SIGTERM: readyz turns 503, in-flight work finishes, then the process exits", async () => {
+    const inFlight = signedPost(
+      origin.url,
+      "/internal/v1/generate",
+      validRequest({ tier: "quality", steps: 20, scheduler: "ddim", guidance_scale: 5 }),
+      SECRET,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const exited = new Promise<number | null>((resolve) =>
+      origin.child.once("exit", (code) => resolve(code)),
+    );
+    origin.child.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 30));
+    const ready = await request(`${origin.url}/readyz`).then(
+      (r) => r.statusCode,
+      () => 0,
+    );
+    expect([503, 0]).toContain(ready);
+    expect((await inFlight).status).toBe(200);
+    expect(await exited).toBe(0);
+  });
+});
