@@ -99,6 +99,7 @@ async function runMode(
   mode: "darkroom" | "fifo",
   rates: (capacity: number) => number[],
   port: number,
+  pure: Record<Tier, number>,
 ) {
   const origin = await startOriginProcess({
     port,
@@ -120,6 +121,9 @@ async function runMode(
     });
     const okSat = sat.samples.filter((s) => s.status === 200);
     const lastDone = okSat.length / (sat.wallMs / 1000);
+    // The compute bound of exactly the images served: Σ pure per-image time over the wall time.
+    const pureSum = okSat.reduce((sum, s) => sum + pure[s.tier as Tier], 0);
+    const overBound = pureSum / sat.wallMs;
     const results: Record<string, unknown> = {};
     for (const rate of rates(lastDone)) {
       const run = await openLoop({
@@ -131,7 +135,7 @@ async function runMode(
       });
       results[String(rate)] = summarise(run.samples, run.wallMs);
     }
-    return { saturatedImagesPerSecond: lastDone, results };
+    return { saturatedImagesPerSecond: lastDone, overBound, results };
   } finally {
     await origin.stop();
   }
@@ -154,8 +158,9 @@ async function main() {
       return loads.map((l) => round2(l * sat));
     },
     8898,
+    pure,
   );
-  const fifo = await runMode("fifo", () => loads.map((l) => round2(l * capacity)), 8897);
+  const fifo = await runMode("fifo", () => loads.map((l) => round2(l * capacity)), 8897, pure);
   const out: Record<string, unknown> = {
     capacity_images_per_s: round2(capacity),
     compute_bound_images_per_s: round2(computeBound),
@@ -188,7 +193,7 @@ async function main() {
     (out.modes as Record<string, unknown>)[mode] = {
       ...perLoad,
       saturated_images_per_s: round2(r.saturatedImagesPerSecond),
-      saturation_over_compute_bound: round2(r.saturatedImagesPerSecond / computeBound),
+      saturation_over_compute_bound: round2(r.overBound),
     };
   }
   printTable(rows);
@@ -196,7 +201,7 @@ async function main() {
   const ratio = d.darkroom!["70%"]!.fast!.p99_ms! / d.fifo!["70%"]!.fast!.p99_ms!;
   console.log(`fast p99 at 70 %: darkroom / FIFO = ${ratio.toFixed(2)} (goal ≤ 0.5)`);
   console.log(
-    `saturation / compute bound: darkroom ${(darkroom.saturatedImagesPerSecond / computeBound).toFixed(2)}, fifo ${(fifo.saturatedImagesPerSecond / computeBound).toFixed(2)} (goal ≥ 0.95)`,
+    `saturation / compute bound: darkroom ${darkroom.overBound.toFixed(2)}, fifo ${fifo.overBound.toFixed(2)} (goal ≥ 0.95; Σ pure compute of the served images ÷ wall time at saturation)`,
   );
   out.fast_p99_ratio_at_70 = round2(ratio);
   await mkdir("bench/results", { recursive: true });

@@ -54,6 +54,25 @@ export async function startOriginProcess(opts: {
   return { url, child, readyAfterMs, stop };
 }
 
+/** A signed request ready to send: signing happens before any timer starts. */
+export async function presign(path: string, body: unknown, secret: string) {
+  const text = JSON.stringify(body);
+  const headers = await signRequest(secret, { method: "POST", path, body: text });
+  return { path, text, headers: { ...headers, "content-type": "application/json" } };
+}
+
+export async function sendSigned(
+  baseUrl: string,
+  req: Awaited<ReturnType<typeof presign>>,
+): Promise<{ status: number; json: unknown }> {
+  const res = await request(`${baseUrl}${req.path}`, {
+    method: "POST",
+    body: req.text,
+    headers: req.headers,
+  });
+  return { status: res.statusCode, json: await res.body.json() };
+}
+
 export async function signedPost(
   baseUrl: string,
   path: string,

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodePrompt, loadClipTokenizer } from "./clip-tokenizer-json.test-support";
+import { loadClipTokenizer } from "../../tokenizer/clip-tokenizer";
 import {
   channelMeans,
   openTinySessions,
@@ -45,10 +45,9 @@ function regionMean(
 
 describe("prompt conditioning", () => {
   it("encodes different prompts differently and pools at the EOS token", async () => {
-    const tokenizer = loadClipTokenizer(dir);
-    const eos = tokenizer.token_to_id("<|endoftext|>")!;
+    const tokenizer = await loadClipTokenizer(`${dir}/tokenizer`);
     const run = (prompt: string) => {
-      const ids = BigInt64Array.from(encodePrompt(tokenizer, prompt, eos), BigInt);
+      const ids = BigInt64Array.from(tokenizer.encode(prompt), (v) => BigInt(v));
       return tiny.textEncoder.run({ input_ids: new ort.Tensor("int64", ids, [1, 77]) });
     };
     const a = await run("a red circle");

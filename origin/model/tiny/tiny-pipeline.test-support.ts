@@ -1,6 +1,6 @@
 // Test support: a minimal SD loop (Euler, trailing spacing, no CFG) over the tiny model's real sessions.
 import * as ort from "onnxruntime-node";
-import { encodePrompt, loadClipTokenizer } from "./clip-tokenizer-json.test-support";
+import { loadClipTokenizer } from "../../tokenizer/clip-tokenizer";
 import { sigmaAt } from "./noise-schedule";
 import { WeightStream } from "./prng";
 import { SCALING_FACTOR, VAE_SCALE_FACTOR } from "./vae-decoder-graph";
@@ -22,10 +22,9 @@ export async function openTinySessions(dir: string): Promise<TinySessions> {
       ort.InferenceSession.create(`${dir}/${c}/model.onnx`, options),
     ),
   );
-  const tokenizer = loadClipTokenizer(dir);
-  const eosId = tokenizer.token_to_id("<|endoftext|>")!;
+  const tokenizer = await loadClipTokenizer(`${dir}/tokenizer`);
   const encode = async (prompt: string) => {
-    const ids = BigInt64Array.from(encodePrompt(tokenizer, prompt, eosId), (v) => BigInt(v));
+    const ids = BigInt64Array.from(tokenizer.encode(prompt), (v) => BigInt(v));
     const out = await textEncoder!.run({
       input_ids: new ort.Tensor("int64", ids, [1, ids.length]),
     });
