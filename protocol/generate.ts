@@ -5,6 +5,7 @@ import { OUTPUT_FORMATS, SCHEDULERS, sizeAllowed, TIER_SPECS, TIERS } from "./ti
 export const MAX_PROMPT_CHARS = 4000;
 export const MAX_IMAGES = 4;
 export const UINT32_MAX = 0xffff_ffff;
+export const MAX_PREVIEW_EVERY = 50;
 
 /** A prompt must be well-formed UTF-16: an unpaired surrogate cannot be encoded for the tokenizer. */
 export function isWellFormed(text: string): boolean {
@@ -57,6 +58,11 @@ export const GenerateRequestSchema = z
       .optional(),
     /** Whether the tenant's policy allows the prompt text itself in the receipt. */
     store_prompt: z.boolean().default(false),
+    /**
+     * With `Accept: text/event-stream`: a preview every this many steps (0 = none). Absent, the
+     * origin picks per tier (see `defaultPreviewEvery`).
+     */
+    preview_every: z.number().int().min(0).max(MAX_PREVIEW_EVERY).optional(),
   })
   .superRefine((req, ctx) => {
     const spec = TIER_SPECS[req.tier];
@@ -98,6 +104,11 @@ export const GenerateRequestSchema = z
   });
 
 export type GenerateRequest = z.infer<typeof GenerateRequestSchema>;
+
+/** Interactive tiers preview every step (the first preview is the point); others every 4th. */
+export function defaultPreviewEvery(tier: GenerateRequest["tier"]): number {
+  return tier === "fast" ? 1 : 4;
+}
 export type GenerateRequestInput = z.input<typeof GenerateRequestSchema>;
 
 export const CancelRequestSchema = z.strictObject({ request_id: z.string().min(1).max(128) });

@@ -2,6 +2,7 @@
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OriginProcess, signedPost, startOriginProcess } from "../bench/lib/origin-process";
+import { parseSse } from "../protocol/events";
 import { signRequest } from "../protocol/signing";
 import { validRequest } from "./support/origin-fixtures";
 
@@ -65,6 +66,40 @@ describe("origin process", () => {
     expect(after).toBe(before + 1);
   });
 
+  it("streams progress events and drops the rows when a streaming client hangs up", async () => {
+    const before = await metric("darkroom_origin_cancellations_total");
+    const body = JSON.stringify(
+      validRequest({ tier: "quality", steps: 50, scheduler: "ddim", guidance_scale: 5 }),
+    );
+    const path = "/internal/v1/generate";
+    const headers = await signRequest(SECRET, { method: "POST", path, body });
+    const controller = new AbortController();
+    const res = await request(`${origin.url}${path}`, {
+      method: "POST",
+      body,
+      headers: { ...headers, "content-type": "application/json", accept: "text/event-stream" },
+      signal: controller.signal,
+    });
+    expect(res.headers["content-type"]).toMatch(/^text\/event-stream/);
+    let text = "";
+    for await (const chunk of res.body) {
+      text += chunk.toString();
+      if (parseSse(text).messages.some((m) => m.event === "progress")) break;
+    }
+    expect(
+      parseSse(text)
+        .messages.map((m) => m.event)
+        .slice(0, 2),
+    ).toEqual(["queued", "started"]);
+    controller.abort();
+    let after = before;
+    for (let i = 0; i < 400 && after === before; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = await metric("darkroom_origin_cancellations_total");
+    }
+    expect(after).toBe(before + 1);
+  });
+
   it("drains on SIGTERM: readyz turns 503, in-flight work finishes, then the process exits", async () => {
     const inFlight = signedPost(
       origin.url,
@@ -77,11 +112,15 @@ describe("origin process", () => {
       origin.child.once("exit", (code) => resolve(code)),
     );
     origin.child.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 30));
-    const ready = await request(`${origin.url}/readyz`).then(
-      (r) => r.statusCode,
-      () => 0,
-    );
+    // Poll rather than sample once: on a loaded machine the signal can take a while to land.
+    let ready = 200;
+    for (let i = 0; i < 200 && ready === 200; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      ready = await request(`${origin.url}/readyz`).then(
+        (r) => r.statusCode,
+        () => 0,
+      );
+    }
     expect([503, 0]).toContain(ready);
     expect((await inFlight).status).toBe(200);
     expect(await exited).toBe(0);

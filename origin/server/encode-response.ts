@@ -40,6 +40,7 @@ export async function encodeImages(
         served.height,
         served.output_format,
         receipt,
+        served.tier === "fast",
       );
       return {
         b64: encoded.bytes.toString("base64"),

@@ -1,5 +1,6 @@
 // Lifecycle of one origin process: loading → ready → draining; routes consult it for readiness.
 import type { DiffusionPipeline } from "../engine/pipeline";
+import type { LatentProjection } from "../imaging/latent-preview";
 import type { ContinuousBatcher } from "../scheduler/continuous-batcher";
 
 export type OriginPhase = "loading" | "ready" | "draining" | "failed";
@@ -7,6 +8,8 @@ export type OriginPhase = "loading" | "ready" | "draining" | "failed";
 export interface ServingParts {
   pipeline: DiffusionPipeline;
   scheduler: ContinuousBatcher;
+  /** How this model's latents become preview pixels; absent, progress events carry no previews. */
+  preview?: LatentProjection | null;
 }
 
 export class OriginState {

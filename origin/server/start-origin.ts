@@ -1,6 +1,9 @@
 // Starts one origin process: listen at once (healthz), load and warm the model (readyz), drain on SIGTERM.
 import { serve } from "@hono/node-server";
 import type { OriginConfig } from "../config";
+import type { DiffusionPipeline } from "../engine/pipeline";
+import type { LatentProjection } from "../imaging/latent-preview";
+import { loadPreviewProjection } from "../imaging/preview-projection";
 import { loadPipeline, sessionSettingsFrom } from "../load-pipeline";
 import { DEFAULT_BATCH_POLICY, FIFO_BATCH_POLICY } from "../scheduler/batch-policy";
 import { ContinuousBatcher } from "../scheduler/continuous-batcher";
@@ -18,6 +21,21 @@ export interface RunningOrigin {
   ready: Promise<void>;
   /** Stop admitting, finish in-flight work, close the listener. */
   shutdown(): Promise<void>;
+}
+
+/** Previews are a nicety: a model without known factors (or a bad preview file) streams without them. */
+async function previewFor(
+  config: OriginConfig,
+  pipeline: DiffusionPipeline,
+): Promise<LatentProjection | null> {
+  // A manifest's folder is chosen by the model store; its export can ship darkroom_preview.json later.
+  if (config.modelManifest) return null;
+  try {
+    return await loadPreviewProjection(config.modelDir, pipeline.model.latentChannels);
+  } catch (error) {
+    console.warn(`darkroom origin: no previews (${(error as Error).message})`);
+    return null;
+  }
 }
 
 export async function startOrigin(config: OriginConfig): Promise<RunningOrigin> {
@@ -59,7 +77,7 @@ export async function startOrigin(config: OriginConfig): Promise<RunningOrigin> 
       policy,
       events: schedulerMetrics(metrics),
     });
-    state.markReady({ pipeline, scheduler });
+    state.markReady({ pipeline, scheduler, preview: await previewFor(config, pipeline) });
   })().catch((error: Error) => {
     state.markFailed(error.message);
     throw error;
