@@ -20,6 +20,7 @@ export interface Bindings {
   ENVIRONMENT: string;
 }
 
+/** Read one with `c.get(name)` on hot paths: Hono's `c.var` copies every variable on each access. */
 export interface Variables {
   requestId: string;
   /** W3C trace id (32 hex), taken from `traceparent` or minted; forwarded to origins. */

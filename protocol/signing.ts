@@ -6,8 +6,14 @@ export const SIGNATURE_WINDOW_S = 60;
 
 const encoder = new TextEncoder();
 
-function toHex(buffer: ArrayBuffer): string {
-  return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
+/** The 256 two-digit hex strings: one lookup per byte instead of a padStart and an array join. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+export function toHex(bytes: ArrayBuffer | Uint8Array): string {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  let out = "";
+  for (let i = 0; i < view.length; i++) out += HEX_BYTES[view[i]!];
+  return out;
 }
 
 export async function sha256Hex(data: string | Uint8Array): Promise<string> {
@@ -15,14 +21,27 @@ export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   return toHex(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
 }
 
+/** Imported HMAC keys by secret: importing costs as much as signing, and secrets rarely change.
+ *  Bounded, since a rotation adds one. The keys themselves are kept, never a pending promise, so no
+ *  Worker request ever waits on work started by another. */
+type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+const hmacKeys = new Map<string, HmacKey>();
+const MAX_HMAC_KEYS = 8;
+
+async function hmacKey(secret: string): Promise<HmacKey> {
+  const cached = hmacKeys.get(secret);
+  if (cached) return cached;
+  const raw = encoder.encode(secret);
+  const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
+  if (hmacKeys.size >= MAX_HMAC_KEYS) hmacKeys.clear();
+  hmacKeys.set(secret, key);
+  return key;
+}
+
 async function hmacHex(secret: string, message: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    encoder.encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
+  const key = await hmacKey(secret);
   return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
 }
 
@@ -32,13 +51,15 @@ export interface SignableRequest {
   body: string | Uint8Array;
 }
 
+const signedMessage = (timestamp: number, req: SignableRequest, bodyHash: string) =>
+  `${timestamp}.${req.method.toUpperCase()}.${req.path}.${bodyHash}`;
+
 export async function signatureFor(
   secret: string,
   timestamp: number,
   req: SignableRequest,
 ): Promise<string> {
-  const bodyHash = await sha256Hex(req.body);
-  return hmacHex(secret, `${timestamp}.${req.method.toUpperCase()}.${req.path}.${bodyHash}`);
+  return hmacHex(secret, signedMessage(timestamp, req, await sha256Hex(req.body)));
 }
 
 /** Headers to attach to an /internal/* call. */
@@ -79,8 +100,10 @@ export async function verifySignature(
   if (!match?.[1]) return { ok: false, reason: "malformed" };
   const timestamp = Number(headers.timestamp);
   if (Math.abs(nowSeconds - timestamp) > SIGNATURE_WINDOW_S) return { ok: false, reason: "stale" };
+  // The body is hashed once, however many secrets are tried.
+  const message = signedMessage(timestamp, req, await sha256Hex(req.body));
   for (const secret of secrets) {
-    const expected = await signatureFor(secret, timestamp, req);
+    const expected = await hmacHex(secret, message);
     if (constantTimeEqual(expected, match[1])) return { ok: true };
   }
   return { ok: false, reason: "mismatch" };

@@ -41,6 +41,19 @@ describe("api key auth", () => {
     expect(res.body.error.code).toBe("invalid_api_key");
   });
 
+  it("applies a tenant's changed limits at once, even right after a cached lookup", async () => {
+    const tenant = await createTenant({ rate_limit_per_minute: 60 });
+    const { key } = await issueKey(tenant.id);
+    const usage = () => callJson<{ rate_limit_per_minute: number }>("/v1/usage", { token: key });
+    expect((await usage()).body.rate_limit_per_minute).toBe(60);
+    const patched = await adminCall(`/admin/tenants/${tenant.id}`, {
+      method: "PATCH",
+      json: { rate_limit_per_minute: 7 },
+    });
+    expect(patched.status).toBe(200);
+    expect((await usage()).body.rate_limit_per_minute).toBe(7);
+  });
+
   it("rejects an expired key", async () => {
     const issued = await issueKey((await createTenant()).id);
     await openDatabase(env.DB)

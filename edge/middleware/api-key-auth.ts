@@ -27,7 +27,7 @@ export function apiKeyAuth() {
       throw new ApiError(header ? "invalid_api_key" : "missing_api_key", message);
     }
     if (!looksLikeKey(token)) throw new ApiError("invalid_api_key", REASON_MESSAGE.unknown);
-    const result = await c.var.services.keys.authenticate(token);
+    const result = await c.get("services").keys.authenticate(token);
     if (!result.ok) throw new ApiError("invalid_api_key", REASON_MESSAGE[result.reason]);
     c.set("auth", result.auth);
     c.get("audit")?.note({ tenantId: result.auth.tenantId, keyId: result.auth.keyId });

@@ -12,7 +12,7 @@ export interface AuditTrailOptions {
 export function auditTrail(options: AuditTrailOptions = {}) {
   return createMiddleware<AppEnv>(async function auditTrail(c, next) {
     if (options.skip?.(c.req.path)) return next();
-    const draft = new AuditDraft(c.var.requestId, Date.now());
+    const draft = new AuditDraft(c.get("requestId"), Date.now());
     c.set("audit", draft);
     // Errors never reach here: Hono's compose has already rendered them into c.res via onError.
     await next();
@@ -24,6 +24,6 @@ export function auditTrail(options: AuditTrailOptions = {}) {
       status: c.res.status,
       finishedAt: Date.now(),
     });
-    c.executionCtx.waitUntil(c.var.services.audit.write(record));
+    c.get("services").audit.submit(record);
   });
 }

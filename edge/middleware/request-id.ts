@@ -1,5 +1,6 @@
 // Gives every request an id (honouring a sane X-Request-Id) and a W3C trace id (honouring traceparent).
 import { createMiddleware } from "hono/factory";
+import { toHex } from "../../protocol/signing";
 import type { AppEnv } from "../env";
 import { randomBase62 } from "../services/ids/random-base62";
 
@@ -15,8 +16,7 @@ export function traceIdFrom(traceparent: string | undefined): string | null {
 }
 
 function newTraceId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(crypto.getRandomValues(new Uint8Array(16)));
 }
 
 export function requestId() {
@@ -32,6 +32,5 @@ export function requestId() {
 
 /** A W3C traceparent for an outgoing call: the request's trace id and a fresh span id. */
 export function traceparentFor(traceId: string): string {
-  const span = crypto.getRandomValues(new Uint8Array(8));
-  return `00-${traceId}-${Array.from(span, (b) => b.toString(16).padStart(2, "0")).join("")}-01`;
+  return `00-${traceId}-${toHex(crypto.getRandomValues(new Uint8Array(8)))}-01`;
 }

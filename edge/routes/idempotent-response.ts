@@ -17,8 +17,8 @@ export async function respondIdempotently<T extends object>(
   run: () => Promise<StoredResponse & { body: T }>,
 ) {
   if (key === undefined) return respond<T>(c, await run());
-  const { tenantId } = c.var.auth;
-  const store = c.var.services.idempotency;
+  const { tenantId } = c.get("auth");
+  const store = c.get("services").idempotency;
   // Canonical (sorted keys) so that field order does not make the same request look different.
   const bodySha256 = await sha256Hex(JSON.stringify(body, Object.keys(body).sort()));
   const claim = await store.claim(tenantId, key, bodySha256);

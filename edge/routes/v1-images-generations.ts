@@ -59,7 +59,7 @@ const createImage = createRoute({
 
 export const v1ImagesGenerations = newRouter().openapi(createImage, async (c) => {
   const body = c.req.valid("json");
-  const { auth } = c.var;
+  const auth = c.get("auth");
   const planned = planGeneration(body, {
     allowedTiers: auth.tenant.allowedTiers,
     modelIds: modelIds(c.env.MODELS),
@@ -67,7 +67,7 @@ export const v1ImagesGenerations = newRouter().openapi(createImage, async (c) =>
   if (!planned.ok) throw new ApiError(planned.code, planned.message, { param: planned.param });
   const { plan } = planned;
   c.header("x-darkroom-tier", plan.tier);
-  c.var.audit.note({
+  c.get("audit").note({
     tier: plan.tier,
     params: auditParams(plan, body),
     promptSha256: await sha256Hex(plan.cleanedPrompt),
@@ -80,12 +80,13 @@ async function generate(
   c: Context<AppEnv>,
   plan: GenerationPlan,
 ): Promise<StoredResponse & { body: ImagesResponse }> {
-  const { auth, services } = c.var;
+  const auth = c.get("auth");
+  const services = c.get("services");
   const generation = new ImageGeneration({
     gate: services.gate,
     origins: services.origins,
     safetyTerms: services.safetyTerms,
-    note: (fields) => c.var.audit.note(fields),
+    note: (fields) => c.get("audit").note(fields),
   });
   const deliver = deliverImages({
     plan,
@@ -106,11 +107,11 @@ async function generate(
     // The origin served less than asked (fewer steps, a faster tier) and says why.
     ...(meta.degraded ? { "x-darkroom-degraded": headerSafe(meta.degraded) } : {}),
   };
-  return { status: 200, headers, body: present(c.var.requestId, plan, outcome) };
+  return { status: 200, headers, body: present(c.get("requestId"), plan, outcome) };
 }
 
 function generationTarget(c: Context<AppEnv>): GenerationTarget {
-  const { auth } = c.var;
+  const auth = c.get("auth");
   return {
     generationId: newId("gen"),
     tenantId: auth.tenantId,
@@ -120,7 +121,7 @@ function generationTarget(c: Context<AppEnv>): GenerationTarget {
       monthly_image_quota: auth.tenant.monthlyImageQuota,
     },
     storePrompt: auth.tenant.storePrompts,
-    traceparent: traceparentFor(c.var.traceId),
+    traceparent: traceparentFor(c.get("traceId")),
   };
 }
 

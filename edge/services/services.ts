@@ -43,7 +43,7 @@ export function buildServices(deps: ServiceDeps): Services {
   return {
     tenants: new D1TenantStore(db, now),
     keys: new D1KeyStore(db, deps.keysCache, deps.waitUntil, now),
-    audit: new D1AuditLog(db),
+    audit: new D1AuditLog(db, deps.db, deps.waitUntil),
     gate: new DurableTenantGate(deps.tenantGate),
     images: new R2ImageStore(deps.images),
     idempotency: new D1IdempotencyStore(db, deps.images, nowMs),

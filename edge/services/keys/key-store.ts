@@ -1,12 +1,13 @@
-// API keys: issue, revoke and authenticate, with a short-TTL KV cache (keyed by hash) in front of D1.
+// API keys: issue, revoke and authenticate through an isolate-local map, then a short-TTL KV cache, then D1.
 import { eq } from "drizzle-orm";
 import type { Tier } from "../../../protocol/tiers";
 import type { Database } from "../../db/client";
 import { type ApiKeyRow, apiKeys, tenants } from "../../db/schema";
 import { newId } from "../ids/random-base62";
 import { generateKey, hashKey } from "./key-material";
+import { isolateVerifiedKeys, type VerifiedKeyCache } from "./verified-key-cache";
 
-/** KV's minimum expirationTtl; also the bound on how long a revocation may lag in other colos. */
+/** KV's minimum expirationTtl; also the bound on how long a revocation may lag in other isolates. */
 export const KEY_CACHE_TTL_S = 60;
 
 /** What a request learns from its key: JSON-safe, because it is what the KV cache holds. */
@@ -50,12 +51,16 @@ export interface KeyStore {
 
 const cacheKey = (hash: string) => `apikey:${hash}`;
 
+/** The KV value: the context plus when it was read from D1 (absent in entries from older code). */
+type CachedAuth = AuthContext & { loadedAtMs?: number };
+
 export class D1KeyStore implements KeyStore {
   constructor(
     private readonly db: Database,
     private readonly cache: KVNamespace,
     private readonly waitUntil: (promise: Promise<unknown>) => void,
     private readonly now: () => Date = () => new Date(),
+    private readonly verified: VerifiedKeyCache = isolateVerifiedKeys,
   ) {}
 
   async issue(tenantId: string, options: { name: string | null; expiresAt: Date | null }) {
@@ -88,21 +93,17 @@ export class D1KeyStore implements KeyStore {
     }
     // Awaited, not deferred: the revocation must be in force when the admin call returns.
     await this.cache.delete(cacheKey(existing.hash));
+    this.verified.forgetKey(existing.hash);
     return row;
   }
 
   async authenticate(key: string): Promise<AuthResult> {
     const hash = await hashKey(key);
-    let auth = await this.cache.get<AuthContext>(cacheKey(hash), "json");
+    let auth = this.verified.lookup(hash, this.now().getTime());
     if (!auth) {
-      const loaded = await this.load(hash);
-      if (!loaded.ok) return loaded;
-      auth = loaded.auth;
-      // Deferred so the response does not wait on KV. A put racing a revocation can re-cache the
-      // key, but only for KEY_CACHE_TTL_S: the bound revocation promises everywhere anyway.
-      this.waitUntil(
-        this.cache.put(cacheKey(hash), JSON.stringify(auth), { expirationTtl: KEY_CACHE_TTL_S }),
-      );
+      const fetched = await this.fetch(hash);
+      if (!fetched.ok) return fetched;
+      auth = fetched.auth;
     }
     if (auth.expiresAt !== null && auth.expiresAt <= this.now().getTime()) {
       return { ok: false, reason: "expired" };
@@ -116,6 +117,32 @@ export class D1KeyStore implements KeyStore {
       .from(apiKeys)
       .where(eq(apiKeys.tenantId, tenantId));
     await Promise.all(rows.map((r) => this.cache.delete(cacheKey(r.hash))));
+    this.verified.forgetTenant(tenantId);
+  }
+
+  /** KV, then D1. Whatever either says is remembered in this isolate unless a purge intervened. */
+  private async fetch(hash: string): Promise<AuthResult> {
+    const epoch = this.verified.epoch;
+    const startedMs = this.now().getTime();
+    const cached = await this.cache.get<CachedAuth>(cacheKey(hash), "json");
+    if (cached) {
+      const { loadedAtMs, ...auth } = cached;
+      // Kept no longer than the KV entry itself could be: the cross-isolate bound stays KV's.
+      const staleAtMs = (loadedAtMs ?? 0) + KEY_CACHE_TTL_S * 1000;
+      this.verified.remember(hash, auth, staleAtMs, epoch, this.now().getTime());
+      return { ok: true, auth };
+    }
+    const loaded = await this.load(hash);
+    if (!loaded.ok || epoch !== this.verified.epoch) return loaded;
+    // Deferred so the response does not wait on KV. A put racing a revocation in another isolate can
+    // re-cache the key, but only for KEY_CACHE_TTL_S: the bound revocation promises everywhere.
+    const value: CachedAuth = { ...loaded.auth, loadedAtMs: startedMs };
+    this.waitUntil(
+      this.cache.put(cacheKey(hash), JSON.stringify(value), { expirationTtl: KEY_CACHE_TTL_S }),
+    );
+    const staleAtMs = startedMs + KEY_CACHE_TTL_S * 1000;
+    this.verified.remember(hash, loaded.auth, staleAtMs, epoch, this.now().getTime());
+    return loaded;
   }
 
   /** Revoked keys are never cached, so a cache hit is always a live key. */

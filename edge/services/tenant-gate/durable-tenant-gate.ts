@@ -11,6 +11,9 @@ import type {
 import type { TenantGate } from "./tenant-gate-do";
 
 export class DurableTenantGate implements TenantGateService {
+  /** This request's stubs by tenant: admit and settle reuse one (stubs never cross requests). */
+  private readonly stubs = new Map<string, DurableObjectStub<TenantGate>>();
+
   constructor(private readonly namespace: DurableObjectNamespace<TenantGate>) {}
 
   admit(tenantId: string, request: AdmitRequest): Promise<AdmitResult> {
@@ -37,13 +40,19 @@ export class DurableTenantGate implements TenantGateService {
     try {
       return await invoke(this.stub(tenantId));
     } catch (error) {
+      this.stubs.delete(tenantId);
       if (!isRetryable(error)) throw error;
       return invoke(this.stub(tenantId));
     }
   }
 
   private stub(tenantId: string): DurableObjectStub<TenantGate> {
-    return this.namespace.get(this.namespace.idFromName(tenantId));
+    let stub = this.stubs.get(tenantId);
+    if (stub === undefined) {
+      stub = this.namespace.get(this.namespace.idFromName(tenantId));
+      this.stubs.set(tenantId, stub);
+    }
+    return stub;
   }
 }
 

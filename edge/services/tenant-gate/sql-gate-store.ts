@@ -45,8 +45,18 @@ type ReservationRow = {
   closed_at_ms: number | null;
 };
 
-const UPSERT = `INSERT OR REPLACE INTO reservations (request_id, status, images, units_per_image,
-  created_at_ms, lease_until_ms, charged_images, closed_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+// Upserts update in place; INSERT OR REPLACE would delete and re-insert the row and its key, twice
+// per generation (hold, then close) on the hottest object.
+const UPSERT = `INSERT INTO reservations (request_id, status, images, units_per_image,
+  created_at_ms, lease_until_ms, charged_images, closed_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (request_id) DO UPDATE SET status = excluded.status, images = excluded.images,
+  units_per_image = excluded.units_per_image, created_at_ms = excluded.created_at_ms,
+  lease_until_ms = excluded.lease_until_ms, charged_images = excluded.charged_images,
+  closed_at_ms = excluded.closed_at_ms`;
+const SAVE_META = `INSERT INTO gate_meta (id, tat_us, tat_limit, period, images_used, units_used)
+  VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET tat_us = excluded.tat_us,
+  tat_limit = excluded.tat_limit, period = excluded.period, images_used = excluded.images_used,
+  units_used = excluded.units_used`;
 
 export class SqlGateStore implements GateJournal {
   constructor(private readonly sql: SqlStorage) {
@@ -88,7 +98,7 @@ export class SqlGateStore implements GateJournal {
 
   saveMeta(state: GateState): void {
     this.sql.exec(
-      "INSERT OR REPLACE INTO gate_meta (id, tat_us, tat_limit, period, images_used, units_used) VALUES (1, ?, ?, ?, ?, ?)",
+      SAVE_META,
       state.tatUs,
       state.tatLimit,
       state.period,

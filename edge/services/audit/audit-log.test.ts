@@ -1,0 +1,35 @@
+// The hand-written audit insert stores every field where drizzle's schema reads it back.
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { openDatabase } from "../../db/client";
+import type { NewAuditRow } from "../../db/schema";
+import { D1AuditLog } from "./audit-log";
+
+describe("audit log", () => {
+  it("reads back each field of a submitted record unchanged", async () => {
+    const pending: Promise<unknown>[] = [];
+    const log = new D1AuditLog(openDatabase(env.DB), env.DB, (p) => pending.push(p));
+    const record: NewAuditRow = {
+      requestId: "req_roundtrip",
+      tenantId: "ten_roundtrip",
+      keyId: "key_roundtrip",
+      route: "POST /v1/images/generations",
+      tier: "fast",
+      params: { n: 2, size: "512x512", user: null },
+      promptSha256: "a".repeat(64),
+      safetyDecision: "allow",
+      safetyCategory: null,
+      policyVersion: "base-1+d1-3",
+      region: "eu",
+      status: 200,
+      errorCode: null,
+      timings: { admit_ms: 1, total_ms: 9 },
+      costCharged: 4,
+      createdAt: new Date(1_767_225_600_123),
+    };
+    log.submit(record);
+    await Promise.all(pending);
+    const [row] = await log.list({ tenantId: "ten_roundtrip", limit: 5 });
+    expect(row).toEqual({ ...record, id: expect.any(Number) });
+  });
+});
