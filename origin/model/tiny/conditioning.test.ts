@@ -10,7 +10,7 @@ import {
   openTinySessions,
   renderTiny,
   type TinySessions,
-} from "./tiny-pipeline.test-support";
+} from "./tiny-pipeline.test.helper";
 import { writeTinyModel } from "./write-tiny-model";
 
 let dir: string;
