@@ -1,6 +1,8 @@
 // The one typed environment: Worker bindings and per-request variables every Hono handler sees.
 import type { AuditDraft } from "./services/audit/audit-draft";
+import type { GenerationJob } from "./services/jobs/generation-job-do";
 import type { AuthContext } from "./services/keys/key-store";
+import type { RegionBoard } from "./services/regions/region-board-do";
 import type { Services } from "./services/services";
 import type { TenantGate } from "./services/tenant-gate/tenant-gate-do";
 
@@ -11,6 +13,10 @@ export interface Bindings {
   IMAGES: R2Bucket;
   /** One TenantGate per tenant (idFromName(tenantId)): rate limit, concurrency, quota reservation. */
   TENANT_GATE: DurableObjectNamespace<TenantGate>;
+  /** The one RegionBoard (idFromName("global")): origin health, load and circuit breakers. */
+  REGION_BOARD: DurableObjectNamespace<RegionBoard>;
+  /** One GenerationJob per async job (idFromName(jobId)). */
+  JOBS: DurableObjectNamespace<GenerationJob>;
   ADMIN_TOKEN: string;
   ORIGIN_SHARED_SECRET: string;
   /** JSON list of `{region, url}`, tried in order. */

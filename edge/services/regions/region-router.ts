@@ -1,0 +1,38 @@
+// The seam between "where may this run" (regions) and the callers that send work to origins (sync and jobs).
+import type { Tier } from "../../../protocol/tiers";
+import type { OriginTarget } from "../origins/origin-config";
+
+/** What routing needs to know about one request. */
+export interface RouteQuery {
+  readonly tier: Tier;
+  readonly model: string;
+  readonly steps: number;
+  readonly width: number;
+  readonly height: number;
+  readonly n: number;
+  /** The tenant's data-residency pin (a region name), or null: never route outside it. */
+  readonly residency: string | null;
+  /** From `request.cf`; null when unknown (local, tests). */
+  readonly colo: string | null;
+  readonly continent: string | null;
+}
+
+/** One origin worth trying, with what the router expects of it. */
+export interface RouteCandidate extends OriginTarget {
+  /** Predicted time-to-image in ms (RTT + reported wait + step time × steps); null if unknown. */
+  readonly predictedMs: number | null;
+}
+
+/** What one attempt at an origin taught us (passive health, feeds the region's circuit breaker). */
+export type AttemptVerdict =
+  /** The origin answered and did the work (or refused for the request's own reasons: a 4xx). */
+  | "success"
+  /** Connection error, timeout before the first byte, or a 5xx. */
+  | "failure";
+
+export interface RegionRouter {
+  /** Origins to try for this request, best first; empty means none can serve it (503 no_capacity). */
+  candidates(query: RouteQuery): Promise<readonly RouteCandidate[]>;
+  /** Records one attempt's verdict. Never throws and never delays the caller (uses waitUntil). */
+  record(region: string, verdict: AttemptVerdict): void;
+}
