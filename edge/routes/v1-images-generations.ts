@@ -122,7 +122,18 @@ function generationTarget(c: Context<AppEnv>): GenerationTarget {
     },
     storePrompt: auth.tenant.storePrompts,
     traceparent: traceparentFor(c.get("traceId")),
+    route: routeOrigin(c, auth.tenant.residency),
   };
+}
+
+/** The request's location as Cloudflare reports it (`request.cf`; absent locally) and the tenant's pin. */
+export function routeOrigin(
+  c: Context<AppEnv>,
+  residency: string | null,
+): GenerationTarget["route"] {
+  const cf = c.req.raw.cf as { colo?: unknown; continent?: unknown } | undefined;
+  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : null);
+  return { residency, colo: text(cf?.colo), continent: text(cf?.continent) };
 }
 
 function present(

@@ -6,6 +6,8 @@ import { type ImageStore, R2ImageStore } from "./images/image-store";
 import { D1KeyStore, type KeyStore } from "./keys/key-store";
 import { parseOrigins } from "./origins/origin-config";
 import { OriginDispatcher } from "./origins/origin-dispatch";
+import type { RegionRouter } from "./regions/region-router";
+import { StaticRegionRouter } from "./regions/static-region-router";
 import { D1SafetyTerms, type SafetyTermsSource } from "./safety-terms/tenant-safety-terms";
 import { DurableTenantGate } from "./tenant-gate/durable-tenant-gate";
 import type { TenantGateService } from "./tenant-gate/tenant-gate";
@@ -21,6 +23,8 @@ export interface Services {
   idempotency: IdempotencyStore;
   safetyTerms: SafetyTermsSource;
   origins: OriginDispatcher;
+  /** Which origins may serve a request, best first, and what each attempt taught us. */
+  regions: RegionRouter;
 }
 
 export interface ServiceDeps {
@@ -49,5 +53,6 @@ export function buildServices(deps: ServiceDeps): Services {
     idempotency: new D1IdempotencyStore(db, deps.images, nowMs),
     safetyTerms: new D1SafetyTerms(db, nowMs),
     origins: new OriginDispatcher(parseOrigins(deps.origins), { secret: deps.originSecret }),
+    regions: new StaticRegionRouter(parseOrigins(deps.origins)),
   };
 }

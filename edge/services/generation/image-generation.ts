@@ -31,6 +31,12 @@ export interface GenerationTarget {
   readonly limits: TenantLimits;
   readonly storePrompt: boolean;
   readonly traceparent: string;
+  /** Where the request came from and where it may run: input to region selection. */
+  readonly route: {
+    readonly residency: string | null;
+    readonly colo: string | null;
+    readonly continent: string | null;
+  };
 }
 
 export type GenerationOutcome<T> =
