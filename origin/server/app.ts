@@ -10,6 +10,7 @@ import type { OriginEnv } from "./origin-env";
 import { OriginError } from "./origin-error";
 import type { OriginState } from "./origin-state";
 import type { ReplayGuard } from "./replay-guard";
+import type { RequestLedger } from "./request-ledger";
 import { cancelRoute } from "./routes/cancel";
 import { generateRoute } from "./routes/generate";
 import { healthRoutes } from "./routes/health";
@@ -22,6 +23,7 @@ export interface OriginAppDeps {
   state: OriginState;
   metrics: OriginMetrics;
   replay: ReplayGuard;
+  ledger: RequestLedger;
   region: string;
   secrets: readonly string[];
   nowSeconds?: () => number;
@@ -59,7 +61,7 @@ export function createOriginApp(deps: OriginAppDeps) {
       },
     }),
   );
-  app.use("/internal/*", verifySignatureMiddleware(deps.secrets, deps.nowSeconds));
+  app.use("/internal/*", verifySignatureMiddleware(deps.secrets, deps.replay, deps.nowSeconds));
   app.use("/internal/*", requireJson);
   app.route("/internal/v1/generate", generateRoute(deps));
   app.route("/internal/v1/load", loadRoute(deps.state, deps.region));

@@ -9,6 +9,7 @@ import { createOriginApp } from "./app";
 import { createOriginMetrics } from "./metrics";
 import { OriginState } from "./origin-state";
 import { ReplayGuard } from "./replay-guard";
+import { RequestLedger } from "./request-ledger";
 
 const GENERATE = "/internal/v1/generate";
 let pipeline: DiffusionPipeline;
@@ -23,6 +24,7 @@ function app() {
     state,
     metrics: createOriginMetrics(),
     replay: new ReplayGuard(),
+    ledger: new RequestLedger(),
     region: "test",
     secrets: ["test-origin-secret"],
   });

@@ -20,6 +20,7 @@ import { createOriginApp } from "./app";
 import { createOriginMetrics } from "./metrics";
 import { OriginState } from "./origin-state";
 import { ReplayGuard } from "./replay-guard";
+import { RequestLedger } from "./request-ledger";
 
 const GENERATE = "/internal/v1/generate";
 const CANCEL = "/internal/v1/cancel";
@@ -36,6 +37,7 @@ function makeApp(scheduler: ContinuousBatcher = new ContinuousBatcher(pipeline))
     state,
     metrics: createOriginMetrics(),
     replay: new ReplayGuard(),
+    ledger: new RequestLedger(),
     region: "test",
     secrets: [TEST_SECRET],
   });

@@ -1,4 +1,4 @@
-// Remembers signed request ids for the signature window, so a captured request cannot be replayed.
+// Remembers signatures for the signature window, so a captured signed request cannot be replayed.
 import { SIGNATURE_WINDOW_S } from "../../protocol/signing";
 
 export class ReplayGuard {
@@ -9,12 +9,12 @@ export class ReplayGuard {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** True the first time an id is presented within the window; false for a replay. */
-  claim(requestId: string): boolean {
+  /** True the first time a signature is presented within the window; false for a replay. */
+  claim(signature: string): boolean {
     const now = this.now();
     this.evict(now);
-    if (this.seen.has(requestId)) return false;
-    this.seen.set(requestId, now + this.windowMs);
+    if (this.seen.has(signature)) return false;
+    this.seen.set(signature, now + this.windowMs);
     return true;
   }
 

@@ -13,6 +13,7 @@ import { createOriginMetrics } from "./metrics";
 import { schedulerMetrics } from "./metrics-events";
 import { OriginState } from "./origin-state";
 import { ReplayGuard } from "./replay-guard";
+import { RequestLedger } from "./request-ledger";
 import { warmUp } from "./warm-up";
 
 export interface RunningOrigin {
@@ -46,6 +47,7 @@ export async function startOrigin(config: OriginConfig): Promise<RunningOrigin> 
     state,
     metrics,
     replay: new ReplayGuard(),
+    ledger: new RequestLedger(),
     region: config.region,
     secrets: config.sharedSecrets,
     benchNullImage,

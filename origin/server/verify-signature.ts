@@ -3,15 +3,25 @@ import { createMiddleware } from "hono/factory";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../protocol/signing";
 import type { OriginEnv } from "./origin-env";
 import { OriginError } from "./origin-error";
+import type { ReplayGuard } from "./replay-guard";
 
 const REASONS = {
   missing: "Missing x-darkroom-timestamp or x-darkroom-signature header.",
   malformed: "Malformed signature headers.",
   stale: "Signature timestamp is outside the 60 s window.",
   mismatch: "Signature does not match.",
+  replayed: "This signed request was already received; sign each delivery afresh.",
 } as const;
 
-export function verifySignatureMiddleware(secrets: readonly string[], nowSeconds?: () => number) {
+/**
+ * A POST whose exact signature was seen within the window is a captured request replayed: refused.
+ * A fresh signature over the same request_id is an edge retry, de-duplicated by the RequestLedger.
+ */
+export function verifySignatureMiddleware(
+  secrets: readonly string[],
+  replay: ReplayGuard,
+  nowSeconds?: () => number,
+) {
   return createMiddleware<OriginEnv>(async function verifyOriginSignature(c, next) {
     const body = new Uint8Array(await c.req.arrayBuffer());
     const check = await verifySignature(
@@ -21,6 +31,10 @@ export function verifySignatureMiddleware(secrets: readonly string[], nowSeconds
       nowSeconds?.(),
     );
     if (!check.ok) throw new OriginError("invalid_signature", REASONS[check.reason]);
+    const signature = c.req.header(SIGNATURE_HEADER) ?? "";
+    if (c.req.method === "POST" && !replay.claim(signature)) {
+      throw new OriginError("invalid_signature", REASONS.replayed);
+    }
     c.set("rawBody", new TextDecoder().decode(body));
     await next();
   });

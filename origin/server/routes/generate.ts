@@ -8,13 +8,14 @@ import type { OriginMetrics } from "../metrics";
 import type { OriginEnv } from "../origin-env";
 import { OriginError } from "../origin-error";
 import type { OriginState, ServingParts } from "../origin-state";
-import type { ReplayGuard } from "../replay-guard";
+import type { LedgerAnswer, RequestLedger } from "../request-ledger";
 import { streamGeneration, wantsEventStream } from "./generate-stream";
 
 export interface GenerateRouteDeps {
   state: OriginState;
   metrics: OriginMetrics;
-  replay: ReplayGuard;
+  /** De-duplicates by request_id: a request delivered twice is computed once. */
+  ledger: RequestLedger;
   region: string;
   now?: () => number;
   /** BENCHMARK-ONLY: answer with a fixed image instead of running inference. */
@@ -50,28 +51,56 @@ function servingOrThrow(state: OriginState, req: GenerateRequest): ServingParts 
   return parts;
 }
 
+const replay = (answer: LedgerAnswer) =>
+  new Response(answer.body, { status: answer.status, headers: answer.headers });
+
 export function generateRoute(deps: GenerateRouteDeps) {
   const now = deps.now ?? (() => performance.now());
   return new Hono<OriginEnv>().post("/", async (c) => {
     const started = now();
     const req = parseGenerateRequest(c.get("rawBody"));
     c.set("tier", req.tier);
-    if (!deps.replay.claim(req.request_id)) {
-      throw new OriginError("invalid_signature", "request_id was already used within the window.");
-    }
     if (deps.benchNullImage)
       return c.json(benchNullResponse(req, deps.benchNullImage, deps.region));
     const parts = servingOrThrow(deps.state, req);
     const completion = { metrics: deps.metrics, region: deps.region, now };
-    if (wantsEventStream(c.req.header("accept"))) {
-      return streamGeneration(c, { completion, parts, req, started });
+    const streamed = wantsEventStream(c.req.header("accept"));
+    const claim = deps.ledger.claim(req, streamed);
+    if (claim.kind === "conflict")
+      throw new OriginError("idempotency_conflict", claim.reason, "request_id");
+    const { entry } = claim;
+    entry.attach(c.req.raw.signal);
+    if (claim.kind === "join") return replay(await entry.answer);
+    if (streamed) {
+      try {
+        return await streamGeneration(c, { completion, parts, req, started });
+      } catch (error) {
+        // Refused before the first byte: nothing ran, so a retry of this id may run.
+        deps.ledger.settle(req.request_id, entry, null);
+        throw error;
+      }
     }
-    const budgetMs = req.deadline_ms - (now() - started);
-    // A client that hangs up stops its rows at the next step boundary.
-    const outcome = await parts.scheduler.submit(jobFor(req, budgetMs, c.req.raw.signal));
-    if (!outcome.ok) throw failureError(outcome);
-    const body = await completedBody(completion, parts, req, outcome.result, started);
-    if (outcome.result.degraded) c.header("x-darkroom-degraded", outcome.result.degraded);
-    return c.json(body);
+    try {
+      const budgetMs = req.deadline_ms - (now() - started);
+      // Every connection waiting on it hanging up stops its rows at the next step boundary.
+      const outcome = await parts.scheduler.submit(jobFor(req, budgetMs, entry.signal));
+      if (!outcome.ok) throw failureError(outcome);
+      const body = await completedBody(completion, parts, req, outcome.result, started);
+      const answer: LedgerAnswer = {
+        status: 200,
+        body: JSON.stringify(body),
+        headers: {
+          "content-type": "application/json",
+          ...(outcome.result.degraded ? { "x-darkroom-degraded": outcome.result.degraded } : {}),
+        },
+      };
+      entry.finish(answer);
+      deps.ledger.settle(req.request_id, entry, answer);
+      return replay(answer);
+    } catch (error) {
+      entry.fail(error);
+      deps.ledger.settle(req.request_id, entry, null);
+      throw error;
+    }
   });
 }
