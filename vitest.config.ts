@@ -33,6 +33,7 @@ export default defineConfig({
               bindings: {
                 ADMIN_TOKEN: "dev-admin-token",
                 ORIGIN_SHARED_SECRET: "test-origin-secret",
+                WEBHOOK_SIGNING_SECRET: "test-webhook-signing-secret",
                 TEST_MIGRATIONS: await readD1Migrations(here("./migrations")),
               },
             },

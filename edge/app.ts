@@ -11,14 +11,18 @@ import { init } from "./middleware/init";
 import { requestId } from "./middleware/request-id";
 import { adminAudit } from "./routes/admin-audit";
 import { adminKeys } from "./routes/admin-keys";
+import { adminOrigins } from "./routes/admin-origins";
 import { adminTenants } from "./routes/admin-tenants";
 import { mountApiDocs } from "./routes/api-docs";
 import { health } from "./routes/health";
 import { newRouter } from "./routes/router";
 import { v1Images } from "./routes/v1-images";
 import { v1ImagesGenerations } from "./routes/v1-images-generations";
+import { v1ImagesJobs } from "./routes/v1-images-jobs";
+import { v1ImagesJobsEvents } from "./routes/v1-images-jobs-events";
 import { v1Models } from "./routes/v1-models";
 import { v1Usage } from "./routes/v1-usage";
+import { v1Webhooks } from "./routes/v1-webhooks";
 
 const UNAUDITED = new Set(["/healthz", "/docs", "/openapi.json"]);
 
@@ -44,10 +48,14 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", adminTenants);
   app.route("/", adminKeys);
   app.route("/", adminAudit);
+  app.route("/", adminOrigins);
   app.route("/", v1Models);
   app.route("/", v1ImagesGenerations);
+  app.route("/", v1ImagesJobs);
+  app.route("/", v1ImagesJobsEvents);
   app.route("/", v1Images);
   app.route("/", v1Usage);
+  app.route("/", v1Webhooks);
   mountApiDocs(app);
   return app;
 }

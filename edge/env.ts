@@ -19,11 +19,26 @@ export interface Bindings {
   JOBS: DurableObjectNamespace<GenerationJob>;
   ADMIN_TOKEN: string;
   ORIGIN_SHARED_SECRET: string;
-  /** JSON list of `{region, url}`, tried in order. */
+  /** JSON list of `{region, url}`: the bootstrap origins, used only while the D1 origins registry
+   *  (admin API /admin/origins) has no rows. */
   ORIGINS: string;
+  /** Optional circuit-breaker thresholds (edge/services/regions/breaker.ts has the defaults). */
+  BREAKER_FAILURES?: string;
+  BREAKER_COOLDOWN_MS?: string;
+  BREAKER_ERROR_RATE?: string;
+  BREAKER_WINDOW_MS?: string;
+  BREAKER_MIN_REQUESTS?: string;
+  /** Optional JSON override of the RTT table used to rank origins (edge/services/regions/rtt-table.ts). */
+  REGION_RTT?: string;
   /** Optional JSON list of the model ids `model` accepts (besides "default"); unset: ["tiny-sd"]. */
   MODELS?: string;
   ENVIRONMENT: string;
+  /** Seconds a finished job's record stays readable (GenerationJob); unset: 7 days. */
+  JOB_RETENTION_S?: string;
+  /** Secret: per-tenant webhook signing keys derive from it (services/webhooks); dev has a default. */
+  WEBHOOK_SIGNING_SECRET?: string;
+  /** "true" only in development (wrangler.toml top level): http and loopback webhook URLs. */
+  WEBHOOK_ALLOW_INSECURE?: string;
 }
 
 /** Read one with `c.get(name)` on hot paths: Hono's `c.var` copies every variable on each access. */

@@ -1,9 +1,10 @@
-// D1 schema (drizzle, SQLite): tenants, API keys, usage ledger, audit records, idempotency, safety terms.
+// D1 schema (drizzle, SQLite): tenants, API keys, usage ledger, audit records, idempotency, safety terms, origins.
 import { sql } from "drizzle-orm";
 import {
   index,
   integer,
   primaryKey,
+  real,
   sqliteTable,
   text,
   uniqueIndex,
@@ -126,7 +127,29 @@ export const safetyTerms = sqliteTable(
   (t) => [uniqueIndex("safety_terms_uq").on(t.tenantId, t.category, t.term)],
 );
 
+/** How an origin takes new work: `draining` finishes what it has but gets nothing new; `disabled` gets nothing. */
+export const ORIGIN_STATES = ["active", "draining", "disabled"] as const;
+export type OriginState = (typeof ORIGIN_STATES)[number];
+
+/** The origins registry: which regional origins exist and whom they serve best (edge/services/regions/). */
+export const origins = sqliteTable("origins", {
+  region: text("region").primaryKey(),
+  url: text("url").notNull(),
+  /** Cloudflare continent codes (`request.cf.continent`, e.g. "NA", "EU") this origin is near. */
+  continents: text("continents", { mode: "json" }).$type<string[]>().notNull(),
+  /** Cloudflare colo codes (`request.cf.colo`, e.g. "IAD") this origin is nearest to. */
+  colos: text("colos", { mode: "json" }).$type<string[]>().notNull(),
+  /** Tie-breaker between equally fast origins: higher first. */
+  weight: real("weight").notNull().default(1),
+  /** Model ids served here; empty means every model. */
+  models: text("models", { mode: "json" }).$type<string[]>().notNull(),
+  state: text("state", { enum: ORIGIN_STATES }).notNull().default("active"),
+  createdAt: createdAt(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
 export type TenantRow = typeof tenants.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type AuditRow = typeof auditRecords.$inferSelect;
 export type NewAuditRow = typeof auditRecords.$inferInsert;
+export type OriginRow = typeof origins.$inferSelect;

@@ -17,6 +17,7 @@ const EXPECTED: Record<ErrorCode, [number, string]> = {
   not_found: [404, "invalid_request_error"],
   method_not_allowed: [405, "invalid_request_error"],
   idempotency_conflict: [409, "invalid_request_error"],
+  conflict: [409, "invalid_request_error"],
   payload_too_large: [413, "invalid_request_error"],
   unsupported_media_type: [415, "invalid_request_error"],
   rate_limit_exceeded: [429, "rate_limit_error"],

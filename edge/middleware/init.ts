@@ -1,6 +1,8 @@
 // Builds the request's services from its bindings into `c.var.services`.
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
+import { breakerPolicy } from "../services/regions/breaker-policy";
+import { rttTable } from "../services/regions/rtt-table";
 import { buildServices } from "../services/services";
 
 export function init() {
@@ -15,6 +17,9 @@ export function init() {
         tenantGate: c.env.TENANT_GATE,
         origins: c.env.ORIGINS,
         originSecret: c.env.ORIGIN_SHARED_SECRET,
+        regionBoard: c.env.REGION_BOARD,
+        breakerPolicy: breakerPolicy(c.env),
+        rtt: rttTable(c.env.REGION_RTT),
         waitUntil: (promise) => ctx.waitUntil(promise),
       }),
     );

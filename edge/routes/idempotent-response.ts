@@ -10,13 +10,15 @@ import type { StoredResponse } from "../services/idempotency/idempotency-store";
  * with the same key runs afresh (as Stripe does for requests that did not complete). A repeat that
  * arrives while the first is still running gets 409 with Retry-After rather than waiting for it.
  */
-export async function respondIdempotently<T extends object>(
+export async function respondIdempotently<T extends object, S extends 200 | 202 = 200>(
   c: Context<AppEnv>,
   key: string | undefined,
   body: Record<string, unknown>,
   run: () => Promise<StoredResponse & { body: T }>,
+  /** The route's one success status (jobs answer 202); a replay answers with it too. */
+  status: S = 200 as S,
 ) {
-  if (key === undefined) return respond<T>(c, await run());
+  if (key === undefined) return respond<T, S>(c, await run(), status);
   const { tenantId } = c.get("auth");
   const store = c.get("services").idempotency;
   // Canonical (sorted keys) so that field order does not make the same request look different.
@@ -24,7 +26,7 @@ export async function respondIdempotently<T extends object>(
   const claim = await store.claim(tenantId, key, bodySha256);
   if (claim.kind === "replay") {
     c.header("idempotent-replayed", "true");
-    return respond<T>(c, claim.response);
+    return respond<T, S>(c, claim.response, status);
   }
   if (claim.kind === "mismatch") {
     throw new ApiError(
@@ -49,7 +51,7 @@ export async function respondIdempotently<T extends object>(
   }
   // Delivered and charged already: a failure to remember it must not turn the answer into a 500.
   await store.complete(tenantId, key, response).catch(logStoreFailure);
-  return respond<T>(c, response);
+  return respond<T, S>(c, response, status);
 }
 
 function logStoreFailure(error: unknown): void {
@@ -57,8 +59,12 @@ function logStoreFailure(error: unknown): void {
   console.error(JSON.stringify({ level: "error", msg: "idempotency store failed", message }));
 }
 
-/** Only successes are stored, so a replay is a 200 with the body type of the route. */
-function respond<T extends object>(c: Context<AppEnv>, response: StoredResponse) {
+/** Only successes are stored, so a replay has the route's success status and body type. */
+function respond<T extends object, S extends 200 | 202>(
+  c: Context<AppEnv>,
+  response: StoredResponse,
+  status: S,
+) {
   for (const [name, value] of Object.entries(response.headers)) c.header(name, value);
-  return c.json(response.body as T, 200);
+  return c.json(response.body as T, status);
 }

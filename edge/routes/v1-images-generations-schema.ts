@@ -4,6 +4,9 @@ import { isWellFormed, MAX_IMAGES, MAX_PROMPT_CHARS, UINT32_MAX } from "../../pr
 import { OUTPUT_FORMATS, SCHEDULERS, TIERS } from "../../protocol/tiers";
 import { OPENAI_QUALITIES } from "../services/generation/generation-plan";
 
+/** OpenAI's bound on `partial_images`. */
+export const MAX_PARTIAL_IMAGES = 3;
+
 const text = (max: number) =>
   z
     .string()
@@ -18,55 +21,64 @@ const notHonoured = (reason: string) =>
     .optional()
     .openapi({ description: `${reason}; only null is accepted.` });
 
+/** The fields every image request shares, sync or async; each route adds its own on top. */
+export const imageRequestFields = {
+  prompt: text(MAX_PROMPT_CHARS).min(1, "must not be empty"),
+  model: z.string().min(1).max(128).nullish().openapi({
+    description: 'A model id from GET /v1/models, or "default" (the default).',
+  }),
+  n: z.number().int().min(1).max(MAX_IMAGES).nullish(),
+  size: z
+    .string()
+    .regex(/^(auto|\d{2,4}x\d{2,4})$/, "must be 'auto' or 'WIDTHxHEIGHT', e.g. '512x512'")
+    .nullish()
+    .openapi({ description: "One of the tier's sizes; 'auto' or unset means 512x512." }),
+  quality: z.enum(OPENAI_QUALITIES).nullish().openapi({
+    description: "low → fast tier; medium/standard/auto → quality; high/hd → quality, more steps.",
+  }),
+  response_format: z.enum(["b64_json", "url"]).nullish().openapi({
+    description: "b64_json (the default) or url: a link to GET /v1/images/{image_id}.",
+  }),
+  output_format: z.enum(OUTPUT_FORMATS).nullish(),
+  output_compression: notHonoured(
+    "not supported (darkroom encodes png losslessly, webp at quality 90, jpeg at quality 92)",
+  ),
+  user: z.string().max(256).nullish(),
+  moderation: z.enum(["auto", "low"]).nullish().openapi({
+    description: "Accepted; darkroom's safety prefilter always runs, and 'low' does not relax it.",
+  }),
+  background: z
+    .enum(["auto", "opaque", "transparent"])
+    .nullish()
+    .refine(
+      (value) => value !== "transparent",
+      "darkroom cannot honour 'transparent': its images are always opaque; use 'auto' or 'opaque'",
+    ),
+  style: notHonoured("not supported (darkroom has no dall-e-3 style control)"),
+  seed: z.number().int().min(0).max(UINT32_MAX).nullish(),
+  steps: z.number().int().min(1).max(1000).nullish().openapi({
+    description: "Within the tier's range: fast 1–4, quality and batch 8–50.",
+  }),
+  guidance_scale: z.number().min(0).max(30).nullish(),
+  negative_prompt: text(MAX_PROMPT_CHARS).nullish(),
+  scheduler: z.enum(SCHEDULERS).nullish(),
+};
+
 // OpenAI's own API treats null as "unset", and its SDKs may send it: every optional field takes null.
 export const CreateImageRequestSchema = z
   .strictObject({
-    prompt: text(MAX_PROMPT_CHARS).min(1, "must not be empty"),
-    model: z.string().min(1).max(128).nullish().openapi({
-      description: 'A model id from GET /v1/models, or "default" (the default).',
-    }),
-    n: z.number().int().min(1).max(MAX_IMAGES).nullish(),
-    size: z
-      .string()
-      .regex(/^(auto|\d{2,4}x\d{2,4})$/, "must be 'auto' or 'WIDTHxHEIGHT', e.g. '512x512'")
-      .nullish()
-      .openapi({ description: "One of the tier's sizes; 'auto' or unset means 512x512." }),
-    quality: z.enum(OPENAI_QUALITIES).nullish().openapi({
-      description:
-        "low → fast tier; medium/standard/auto → quality; high/hd → quality, more steps.",
-    }),
-    response_format: z.enum(["b64_json", "url"]).nullish().openapi({
-      description: "b64_json (the default) or url: a link to GET /v1/images/{image_id}.",
-    }),
-    output_format: z.enum(OUTPUT_FORMATS).nullish(),
-    output_compression: notHonoured(
-      "not supported (darkroom encodes png losslessly, webp at quality 90, jpeg at quality 92)",
-    ),
-    user: z.string().max(256).nullish(),
-    moderation: z.enum(["auto", "low"]).nullish().openapi({
-      description:
-        "Accepted; darkroom's safety prefilter always runs, and 'low' does not relax it.",
-    }),
-    background: z
-      .enum(["auto", "opaque", "transparent"])
-      .nullish()
-      .refine(
-        (value) => value !== "transparent",
-        "darkroom cannot honour 'transparent': its images are always opaque; use 'auto' or 'opaque'",
-      ),
-    style: notHonoured("not supported (darkroom has no dall-e-3 style control)"),
+    ...imageRequestFields,
     stream: z
       .boolean()
       .nullish()
-      .refine((value) => value !== true, "streaming not supported yet"),
-    partial_images: notHonoured("streaming not supported yet"),
-    seed: z.number().int().min(0).max(UINT32_MAX).nullish(),
-    steps: z.number().int().min(1).max(1000).nullish().openapi({
-      description: "Within the tier's range: fast 1–4, quality 8–50.",
+      .openapi({
+        description:
+          "true: answer with Server-Sent Events (`image_generation.partial_image`, then " +
+          "`image_generation.completed` per image) as OpenAI's streaming image API does.",
+      }),
+    partial_images: z.number().int().min(0).max(MAX_PARTIAL_IMAGES).nullish().openapi({
+      description: "With stream: true, how many previews to send before the final image (0–3).",
     }),
-    guidance_scale: z.number().min(0).max(30).nullish(),
-    negative_prompt: text(MAX_PROMPT_CHARS).nullish(),
-    scheduler: z.enum(SCHEDULERS).nullish(),
     tier: z
       .enum(TIERS)
       .nullish()
@@ -74,7 +86,17 @@ export const CreateImageRequestSchema = z
         (value) => value !== "batch",
         "the batch tier is only available through async jobs (/v1/images/jobs)",
       )
-      .openapi({ description: "fast or quality; wins over `quality`." }),
+      .openapi({ description: "fast or quality; wins over `quality`. batch: jobs only." }),
+  })
+  .superRefine((body, ctx) => {
+    // OpenAI only reads partial_images on a streamed request: silently ignoring it would mislead.
+    if (body.partial_images != null && body.stream !== true) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["partial_images"],
+        message: "only applies with stream: true",
+      });
+    }
   })
   .openapi("CreateImageRequest");
 

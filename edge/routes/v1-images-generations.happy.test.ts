@@ -130,7 +130,7 @@ describe("POST /v1/images/generations", () => {
     const image = await call(new URL(url).pathname, { token: key });
     expect(image.status).toBe(200);
     expect(image.headers.get("content-type")).toBe("image/webp");
-    expect(image.headers.get("cache-control")).toBe("private, max-age=86400, immutable");
+    expect(image.headers.get("cache-control")).toBe("private, max-age=31536000, immutable");
     const bytes = new Uint8Array(await image.arrayBuffer());
     const digest = await crypto.subtle.digest("SHA-256", bytes);
     const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");

@@ -1,5 +1,5 @@
 // Public: POST /v1/images/generations, OpenAI-compatible: plan, idempotency, then the generation run.
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { sha256Hex } from "../../protocol/signing";
 import type { AppEnv } from "../env";
@@ -26,6 +26,7 @@ import {
   type ImagesResponse,
   ImagesResponseSchema,
 } from "./v1-images-generations-schema";
+import { streamImages } from "./v1-images-generations-stream";
 
 const createImage = createRoute({
   method: "post",
@@ -33,14 +34,23 @@ const createImage = createRoute({
   summary: "Create images from a prompt (OpenAI Images API compatible)",
   description:
     "Order of work: validation, Idempotency-Key lookup, safety prefilter (400 before any cost), " +
-    "rate limit + concurrency + quota reservation (429), origin call, settlement (failed images are refunded).",
+    "rate limit + concurrency + quota reservation (429), origin call, settlement (failed images are refunded). " +
+    "With stream: true the answer is Server-Sent Events as OpenAI streams images: " +
+    "`image_generation.partial_image` (up to partial_images previews), then " +
+    "`image_generation.completed` per image, or one `error` event.",
   security: API_KEY_SECURITY,
   request: {
     headers: IdempotencyHeadersSchema,
     body: { content: json(CreateImageRequestSchema), required: true },
   },
   responses: {
-    200: { description: "The generated images", content: json(ImagesResponseSchema) },
+    200: {
+      description: "The generated images (JSON), or with stream: true their event stream",
+      content: {
+        ...json(ImagesResponseSchema),
+        "text/event-stream": { schema: z.string() },
+      },
+    },
     ...errorResponses(
       "invalid_request",
       "content_policy_violation",
@@ -72,6 +82,7 @@ export const v1ImagesGenerations = newRouter().openapi(createImage, async (c) =>
     params: auditParams(plan, body),
     promptSha256: await sha256Hex(plan.cleanedPrompt),
   });
+  if (body.stream === true) return streamImages(c, plan, body);
   const key = c.req.valid("header")["idempotency-key"];
   return respondIdempotently(c, key, body, () => generate(c, plan));
 });
@@ -85,6 +96,7 @@ async function generate(
   const generation = new ImageGeneration({
     gate: services.gate,
     origins: services.origins,
+    regions: services.regions,
     safetyTerms: services.safetyTerms,
     note: (fields) => c.get("audit").note(fields),
   });
@@ -164,7 +176,10 @@ function present(
 const headerSafe = (value: string) => value.replace(/[^\x20-\x7E]/g, "?").slice(0, 200);
 
 /** What the audit keeps of a request: its parameters, never the prompt text itself. */
-function auditParams(plan: GenerationPlan, body: CreateImageRequest): Record<string, unknown> {
+export function auditParams(
+  plan: GenerationPlan,
+  body: Omit<CreateImageRequest, "stream" | "partial_images" | "tier">,
+): Record<string, unknown> {
   return {
     model: plan.model,
     n: plan.n,

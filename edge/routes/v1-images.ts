@@ -3,8 +3,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../errors/api-error";
 import { API_KEY_SECURITY, errorResponses, newRouter } from "./router";
 
-/** The bytes never change under an id (the id is minted per image), so caches may keep them. */
-const CACHE_CONTROL = "private, max-age=86400, immutable";
+/** The bytes never change under an id (the id is their content hash), so a private cache may keep
+ *  them for a year; `private` because they are one tenant's, fetched with its key. */
+const CACHE_CONTROL = "private, max-age=31536000, immutable";
 
 /** Any string: an id of the wrong shape is simply not found, never a validation error. */
 const ImageParams = z.object({ image_id: z.string() });
@@ -43,10 +44,17 @@ export const v1Images = newRouter().openapi(getImage, async (c) => {
     etag,
     "x-content-type-options": "nosniff",
   };
-  if (c.req.header("if-none-match") === etag) return c.body(null, 304, headers);
+  if (matchesEtag(c.req.header("if-none-match"), image.sha256)) return c.body(null, 304, headers);
   return c.body(image.body, 200, {
     ...headers,
     "content-type": image.contentType,
     "content-length": String(image.size),
   });
 });
+
+/** If-None-Match per RFC 9110: `*`, or a list of tags compared weakly (a W/ prefix is ignored). */
+function matchesEtag(header: string | undefined, sha256: string): boolean {
+  if (!header || !sha256) return false;
+  if (header.trim() === "*") return true;
+  return header.split(",").some((tag) => tag.trim().replace(/^W\//, "") === `"${sha256}"`);
+}

@@ -4,10 +4,14 @@ import { type AuditLog, D1AuditLog } from "./audit/audit-log";
 import { D1IdempotencyStore, type IdempotencyStore } from "./idempotency/idempotency-store";
 import { type ImageStore, R2ImageStore } from "./images/image-store";
 import { D1KeyStore, type KeyStore } from "./keys/key-store";
-import { parseOrigins } from "./origins/origin-config";
 import { OriginDispatcher } from "./origins/origin-dispatch";
+import type { BreakerPolicy } from "./regions/breaker";
+import { D1OriginRegistry, type OriginRegistry } from "./regions/origin-registry";
+import { RegionBoardClient } from "./regions/region-board-client";
+import type { RegionBoard } from "./regions/region-board-do";
+import { RegionPicker } from "./regions/region-picker";
 import type { RegionRouter } from "./regions/region-router";
-import { StaticRegionRouter } from "./regions/static-region-router";
+import type { RttTable } from "./regions/rtt-table";
 import { D1SafetyTerms, type SafetyTermsSource } from "./safety-terms/tenant-safety-terms";
 import { DurableTenantGate } from "./tenant-gate/durable-tenant-gate";
 import type { TenantGateService } from "./tenant-gate/tenant-gate";
@@ -25,6 +29,12 @@ export interface Services {
   origins: OriginDispatcher;
   /** Which origins may serve a request, best first, and what each attempt taught us. */
   regions: RegionRouter;
+  /** The origins registry (admin API, probes); routing reads it through `regions`. */
+  originRegistry: OriginRegistry;
+  /** The RegionBoard: probe results and circuit breakers shared by every isolate. */
+  regionBoard: RegionBoardClient;
+  /** The breaker thresholds this deployment runs with (BREAKER_* vars). */
+  breakerPolicy: BreakerPolicy;
 }
 
 export interface ServiceDeps {
@@ -32,9 +42,12 @@ export interface ServiceDeps {
   keysCache: KVNamespace;
   images: R2Bucket;
   tenantGate: DurableObjectNamespace<TenantGate>;
-  /** The ORIGINS binding, unparsed. */
+  /** The ORIGINS binding, unparsed: the bootstrap list, used only while the registry is empty. */
   origins: string;
   originSecret: string;
+  regionBoard: DurableObjectNamespace<RegionBoard>;
+  breakerPolicy: BreakerPolicy;
+  rtt: RttTable;
   /** The request's `executionCtx.waitUntil`: work that must finish but must not delay the response. */
   waitUntil: (promise: Promise<unknown>) => void;
   now?: () => Date;
@@ -44,6 +57,15 @@ export function buildServices(deps: ServiceDeps): Services {
   const db = openDatabase(deps.db);
   const now = deps.now ?? (() => new Date());
   const nowMs = () => now().getTime();
+  const registry = new D1OriginRegistry(db, deps.origins, deps.waitUntil, now);
+  const board = new RegionBoardClient(deps.regionBoard);
+  const regions = new RegionPicker({
+    registry,
+    board,
+    policy: deps.breakerPolicy,
+    rtt: deps.rtt,
+    waitUntil: deps.waitUntil,
+  });
   return {
     tenants: new D1TenantStore(db, now),
     keys: new D1KeyStore(db, deps.keysCache, deps.waitUntil, now),
@@ -52,7 +74,13 @@ export function buildServices(deps: ServiceDeps): Services {
     images: new R2ImageStore(deps.images),
     idempotency: new D1IdempotencyStore(db, deps.images, nowMs),
     safetyTerms: new D1SafetyTerms(db, nowMs),
-    origins: new OriginDispatcher(parseOrigins(deps.origins), { secret: deps.originSecret }),
-    regions: new StaticRegionRouter(parseOrigins(deps.origins)),
+    origins: new OriginDispatcher({
+      secret: deps.originSecret,
+      record: (region, verdict) => regions.record(region, verdict),
+    }),
+    regions,
+    originRegistry: registry,
+    regionBoard: board,
+    breakerPolicy: deps.breakerPolicy,
   };
 }

@@ -52,7 +52,7 @@ const notHonoured: BadCase[] = [
   invalid("style", "vivid"),
   invalid("style", "natural"),
   invalid("background", "transparent"),
-  invalid("stream", true),
+  invalid("partial_images", 4),
   invalid("partial_images", 2),
   invalid("partial_images", 0),
   invalid("output_compression", 50),

@@ -1,5 +1,5 @@
 // A FAKE origin for Workers tests: intercepts the worker's outbound fetch to the FAKE_ORIGINS hosts and answers
-// POST /internal/v1/generate as the real origin's contract says (signature checked, request parsed by protocol).
+// POST /internal/v1/generate, GET /readyz and GET /internal/v1/load as the real origin's contract says.
 import { vi } from "vitest";
 import { type ErrorCode, errorBody } from "../../protocol/errors";
 import {
@@ -7,6 +7,7 @@ import {
   GenerateRequestSchema,
   type GenerateResponse,
 } from "../../protocol/generate";
+import type { LoadReport } from "../../protocol/load";
 import {
   SIGNATURE_HEADER,
   sha256Hex,
@@ -21,7 +22,13 @@ export const FAKE_ORIGINS = [
   { region: "us", url: "http://us.fake-origin.test" },
   { region: "eu", url: "http://eu.fake-origin.test" },
 ] as const;
-export const FAKE_ORIGIN_BINDINGS = { ORIGINS: JSON.stringify(FAKE_ORIGINS) };
+/** The fake origins as the bootstrap list. Breakers are set never to trip here: tests not about them
+ *  must not see one test's failures (the same file shares the RegionBoard) reroute the next. */
+export const FAKE_ORIGIN_BINDINGS = {
+  ORIGINS: JSON.stringify(FAKE_ORIGINS),
+  BREAKER_FAILURES: "1000000000",
+  BREAKER_MIN_REQUESTS: "1000000000",
+};
 
 type Region = (typeof FAKE_ORIGINS)[number]["region"];
 
@@ -29,6 +36,8 @@ export interface OriginCall {
   region: Region;
   body: GenerateRequest;
   headers: Headers;
+  /** The edge's abort signal for this attempt (first-byte or whole-attempt timeout). */
+  signal?: AbortSignal | null;
 }
 
 export type OriginBehaviour = (call: OriginCall) => Response | Promise<Response>;
@@ -111,6 +120,13 @@ export function answerError(
     Response.json(errorBody(code, `fake origin says ${code}`, param), { status, headers });
 }
 
+/** Never answers; gives up only when the edge aborts the attempt, like a hung origin. */
+export const hangUp: OriginBehaviour = ({ signal }) =>
+  new Promise((_, reject) => {
+    if (signal?.aborted) reject(signal.reason);
+    signal?.addEventListener("abort", () => reject(signal.reason));
+  });
+
 /** Holds every call until `release()`, then behaves as `then`: for observing work in flight. */
 export function hold(then: OriginBehaviour = succeed()) {
   let release!: () => void;
@@ -129,13 +145,49 @@ export function hold(then: OriginBehaviour = succeed()) {
   return { behaviour, release, firstArrival };
 }
 
-export function installFakeOrigin(behaviours: Partial<Record<Region, OriginBehaviour>> = {}) {
+/** What the probe endpoints say: ready (GET /readyz 200) and the load report, or no connection. */
+export interface ProbeAnswer {
+  readonly ready?: boolean;
+  readonly load?: Partial<LoadReport>;
+  readonly refuse?: boolean;
+}
+
+const IDLE_TIER = { queue_depth: 0, predicted_wait_ms: 0, step_ms: 10 };
+
+function loadReport(region: Region, answer: ProbeAnswer): LoadReport {
+  return {
+    region,
+    ready: answer.ready ?? true,
+    draining: false,
+    models: ["tiny-sd"],
+    tiers: { fast: IDLE_TIER, quality: IDLE_TIER, batch: IDLE_TIER },
+    capacity: { running_rows: 0, max_rows: 8 },
+    ...answer.load,
+  };
+}
+
+export interface FakeOriginOptions {
+  readonly probes?: Partial<Record<Region, ProbeAnswer>>;
+}
+
+export function installFakeOrigin(
+  behaviours: Partial<Record<Region, OriginBehaviour>> = {},
+  options: FakeOriginOptions = {},
+) {
   const calls: OriginCall[] = [];
+  const probes: { region: Region; path: string }[] = [];
   const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const request = new Request(input, init);
     const url = new URL(request.url);
     const target = FAKE_ORIGINS.find((o) => new URL(o.url).host === url.host);
     if (!target) throw new TypeError(`fake origin: unexpected fetch to ${url.host}`);
+    const probe = options.probes?.[target.region] ?? {};
+    if (url.pathname === "/readyz") {
+      probes.push({ region: target.region, path: url.pathname });
+      if (probe.refuse) throw new TypeError("fake origin: connection refused");
+      const ready = probe.ready ?? true;
+      return Response.json({ status: ready ? "ready" : "loading" }, { status: ready ? 200 : 503 });
+    }
     const raw = await request.text();
     const signature = await verifySignature(
       [TEST_ORIGIN_SECRET],
@@ -146,13 +198,19 @@ export function installFakeOrigin(behaviours: Partial<Record<Region, OriginBehav
       { method: request.method, path: url.pathname, body: raw },
     );
     if (!signature.ok) return Response.json(errorBody("invalid_signature", "bad"), { status: 401 });
+    if (url.pathname === "/internal/v1/load" && request.method === "GET") {
+      probes.push({ region: target.region, path: url.pathname });
+      if (probe.refuse) throw new TypeError("fake origin: connection refused");
+      return Response.json(loadReport(target.region, probe));
+    }
     const call = {
       region: target.region,
       body: GenerateRequestSchema.parse(JSON.parse(raw)),
       headers: request.headers,
+      signal: init?.signal ?? null,
     };
     calls.push(call);
     return (behaviours[target.region] ?? succeed())(call);
   });
-  return { calls, spy };
+  return { calls, probes, spy };
 }

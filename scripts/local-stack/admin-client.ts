@@ -1,4 +1,4 @@
-// A small client for the edge's admin API (tenants, keys) and a key check, used to seed local stacks.
+// A small client for the edge's admin API (tenants, keys, any admin call) and a key check, used to seed local stacks.
 
 export interface CreatedTenant {
   id: string;
@@ -44,6 +44,39 @@ async function adminPost<T>(
     throw new Error(`POST ${path} answered ${response.status}: ${text.slice(0, 500)}.${hint}`);
   }
   return JSON.parse(text) as T;
+}
+
+export interface AdminAnswer {
+  status: number;
+  /** The parsed JSON body, or null when there was none (or it was not JSON). */
+  body: unknown;
+}
+
+/** One admin call with the status as a value: callers decide which statuses are expected. */
+export async function adminCall(
+  edgeUrl: string,
+  token: string,
+  method: "GET" | "POST" | "PATCH" | "DELETE",
+  path: string,
+  body?: unknown,
+): Promise<AdminAnswer> {
+  const response = await fetch(`${edgeUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await response.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text === "" ? null : JSON.parse(text);
+  } catch {
+    parsed = null;
+  }
+  return { status: response.status, body: parsed };
 }
 
 export function createTenant(edgeUrl: string, token: string, settings: TenantSettings) {

@@ -65,9 +65,11 @@ export function spawnGroup(opts: {
   cwd: string;
   env: NodeJS.ProcessEnv;
   logPath: string;
+  /** Append to the log instead of truncating it (a restarted process continues its predecessor's). */
+  appendLog?: boolean;
 }): ManagedChild {
   installExitHook();
-  const log = createWriteStream(opts.logPath, { flags: "w" });
+  const log = createWriteStream(opts.logPath, { flags: opts.appendLog ? "a" : "w" });
   // detached: the child leads a new process group, so Ctrl-C in the terminal reaches only us and we
   // stop the children in order; killing -pid also reaches grandchildren (wrangler's workerd, esbuild).
   const child: ChildProcess = spawn(opts.command, opts.args, {

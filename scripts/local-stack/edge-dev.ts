@@ -47,6 +47,7 @@ export async function startEdge(
   progress: Progress,
 ): Promise<ManagedChild> {
   const vars = {
+    ...config.edgeVars,
     ADMIN_TOKEN: config.adminToken,
     ORIGIN_SHARED_SECRET: config.originSecret,
     ORIGINS: originsBinding(config),

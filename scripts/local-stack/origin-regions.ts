@@ -4,7 +4,12 @@ import { join, resolve } from "node:path";
 import { ensureTinyModel } from "../../origin/model/tiny";
 import { type ManagedChild, spawnGroup } from "./child-group";
 import { waitUntilReady } from "./readiness";
-import { type LocalStackConfig, originUrlOf, REPO_ROOT } from "./stack-config";
+import {
+  type LocalStackConfig,
+  type OriginRegionConfig,
+  originUrlOf,
+  REPO_ROOT,
+} from "./stack-config";
 
 export type Progress = (line: string) => void;
 
@@ -28,44 +33,69 @@ export async function ensureModel(config: LocalStackConfig, progress: Progress):
   progress(`tiny model ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
+function spawnOrigin(
+  config: LocalStackConfig,
+  origin: OriginRegionConfig,
+  appendLog = false,
+): ManagedChild {
+  return spawnGroup({
+    name: `origin ${origin.region}`,
+    command: process.execPath,
+    args: ["--import", "tsx", "origin/main.ts"],
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      DARKROOM_HOST: "127.0.0.1",
+      DARKROOM_PORT: String(origin.port),
+      DARKROOM_REGION: origin.region,
+      DARKROOM_MODEL_DIR: config.modelDir,
+      ORIGIN_SHARED_SECRET: config.originSecret,
+      // Origins share two cores: one intra-op thread each keeps them from fighting.
+      DARKROOM_INTRA_OP_THREADS: process.env.DARKROOM_INTRA_OP_THREADS ?? "1",
+      ...config.originEnv,
+    },
+    logPath: join(config.logDir, `origin-${origin.region}.log`),
+    appendLog,
+  });
+}
+
+async function untilReady(child: ManagedChild, origin: OriginRegionConfig, progress: Progress) {
+  const ms = await waitUntilReady(
+    child,
+    `${originUrlOf(origin)}/readyz`,
+    READY_TIMEOUT_MS,
+    `See the log; if the port is taken, set ${origin.portVar}.`,
+  );
+  progress(`origin ${origin.region} ready in ${(ms / 1000).toFixed(1)} s`);
+}
+
+/** Starts one origin again (after it was killed), its log appended, once it answers /readyz. */
+export async function restartOrigin(
+  config: LocalStackConfig,
+  origin: OriginRegionConfig,
+  progress: Progress,
+): Promise<ManagedChild> {
+  const child = spawnOrigin(config, origin, true);
+  try {
+    await untilReady(child, origin, progress);
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+  return child;
+}
+
 export async function startOrigins(
   config: LocalStackConfig,
   progress: Progress,
 ): Promise<ManagedChild[]> {
-  const children = config.origins.map((origin) =>
-    spawnGroup({
-      name: `origin ${origin.region}`,
-      command: process.execPath,
-      args: ["--import", "tsx", "origin/main.ts"],
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        DARKROOM_HOST: "127.0.0.1",
-        DARKROOM_PORT: String(origin.port),
-        DARKROOM_REGION: origin.region,
-        DARKROOM_MODEL_DIR: config.modelDir,
-        ORIGIN_SHARED_SECRET: config.originSecret,
-        // Two origins share two cores: one intra-op thread each keeps them from fighting.
-        DARKROOM_INTRA_OP_THREADS: process.env.DARKROOM_INTRA_OP_THREADS ?? "1",
-        ...config.originEnv,
-      },
-      logPath: join(config.logDir, `origin-${origin.region}.log`),
-    }),
-  );
+  const children = config.origins.map((origin) => spawnOrigin(config, origin));
   progress(
     `starting origins ${config.origins.map((o) => `${o.region} (${originUrlOf(o)})`).join(", ")}…`,
   );
-  const waits = children.map(async (child, i) => {
-    const origin = config.origins[i]!;
-    const ms = await waitUntilReady(
-      child,
-      `${originUrlOf(origin)}/readyz`,
-      READY_TIMEOUT_MS,
-      `See the log; if the port is taken, set ${origin.portVar}.`,
-    );
-    progress(`origin ${origin.region} ready in ${(ms / 1000).toFixed(1)} s`);
-  });
-  const results = await Promise.allSettled(waits);
+  const results = await Promise.allSettled(
+    children.map((child, i) => untilReady(child, config.origins[i]!, progress)),
+  );
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) {
     await Promise.all(children.map((c) => c.stop()));

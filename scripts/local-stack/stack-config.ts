@@ -11,6 +11,19 @@ export interface OriginRegionConfig {
   port: number;
   /** The variable that moves this origin's port, for error messages. */
   portVar: string;
+  /** When set, a chaos proxy listens here in front of the origin, and the edge calls the proxy. */
+  proxyPort?: number;
+  /** Registry fields sent with this origin to POST /admin/origins (region and url are filled in). */
+  registry?: OriginRegistryFields;
+}
+
+/** The optional fields of an origins-registry entry (see the edge's admin API). */
+export interface OriginRegistryFields {
+  continents?: string[];
+  colos?: string[];
+  weight?: number;
+  models?: string[];
+  state?: "active" | "draining" | "disabled";
 }
 
 export interface LocalStackConfig {
@@ -27,6 +40,13 @@ export interface LocalStackConfig {
   modelDir: string;
   /** Extra environment for the origin processes (e.g. DARKROOM_BENCH_NULL_ORIGIN, log level). */
   originEnv: Record<string, string>;
+  /** Extra `--var KEY:VALUE` for wrangler dev (e.g. BREAKER_COOLDOWN_MS); the stack's own vars win. */
+  edgeVars?: Record<string, string>;
+  /**
+   * Register the origins through POST /admin/origins once the edge is up, when the edge has that
+   * route (default true); the ORIGINS var stays the bootstrap list either way.
+   */
+  registerOrigins?: boolean;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number, allowZero = false): number {
@@ -62,7 +82,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStackC
 
 export const edgeUrlOf = (config: LocalStackConfig) => `http://${HOST}:${config.edgePort}`;
 export const originUrlOf = (origin: OriginRegionConfig) => `http://${HOST}:${origin.port}`;
+/** What the edge calls for this origin: its chaos proxy when it has one, else the origin itself. */
+export const edgeFacingUrlOf = (origin: OriginRegionConfig) =>
+  origin.proxyPort === undefined ? originUrlOf(origin) : `http://${HOST}:${origin.proxyPort}`;
 
 /** The edge's ORIGINS binding: configuration as data, one `{region, url}` per origin. */
 export const originsBinding = (config: LocalStackConfig) =>
-  JSON.stringify(config.origins.map((o) => ({ region: o.region, url: originUrlOf(o) })));
+  JSON.stringify(config.origins.map((o) => ({ region: o.region, url: edgeFacingUrlOf(o) })));

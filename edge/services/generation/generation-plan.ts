@@ -82,6 +82,8 @@ export interface PlanContext {
   readonly allowedTiers: readonly Tier[];
   readonly modelIds: readonly string[];
   readonly randomSeed?: () => number;
+  /** Async jobs (/v1/images/jobs) may use the batch tier; synchronous requests never. */
+  readonly allowBatch?: boolean;
 }
 
 type PlanFailure = Extract<PlanResult, { ok: false }>;
@@ -96,7 +98,7 @@ const invalid = (param: string, message: string): PlanFailure => ({
 const cryptoSeed = () => crypto.getRandomValues(new Uint32Array(1))[0] ?? 0;
 
 export function planGeneration(fields: ImageRequestFields, ctx: PlanContext): PlanResult {
-  const tier = resolveTier(fields, ctx.allowedTiers);
+  const tier = resolveTier(fields, ctx.allowedTiers, ctx.allowBatch ?? false);
   if (typeof tier !== "string") return tier;
   const model = fields.model ?? DEFAULT_MODEL_ALIAS;
   if (!isKnownModel(model, ctx.modelIds)) {
@@ -137,9 +139,10 @@ export function planGeneration(fields: ImageRequestFields, ctx: PlanContext): Pl
 function resolveTier(
   fields: ImageRequestFields,
   allowedTiers: readonly Tier[],
+  allowBatch: boolean,
 ): Tier | PlanFailure {
   const tier = fields.tier ?? QUALITY_TIER[fields.quality ?? "auto"];
-  if (tier === "batch") {
+  if (tier === "batch" && !allowBatch) {
     return invalid("tier", "the batch tier is only available through async jobs (/v1/images/jobs)");
   }
   if (allowedTiers.includes(tier)) return tier;

@@ -3,6 +3,7 @@ import type { GenerateResponse } from "../../../protocol/generate";
 import { runSafety, type SafetyResult } from "../../safety";
 import type { AuditNotes } from "../audit/audit-draft";
 import type { DispatchFailure, OriginDispatcher, OriginRequest } from "../origins/origin-dispatch";
+import type { RegionRouter, RouteQuery } from "../regions/region-router";
 import type { SafetyTermsSource } from "../safety-terms/tenant-safety-terms";
 import type {
   AdmitRejection,
@@ -18,6 +19,8 @@ export const LEASE_MARGIN_MS = 30_000;
 export interface GenerationDeps {
   readonly gate: TenantGateService;
   readonly origins: OriginDispatcher;
+  /** Which origins may serve this request, best first (health, load, location, residency). */
+  readonly regions: RegionRouter;
   readonly safetyTerms: SafetyTermsSource;
   /** Where each stage records what it learned for the request's audit record. */
   readonly note: (fields: Partial<AuditNotes>) => void;
@@ -119,7 +122,13 @@ export class ImageGeneration {
     try {
       const originStart = this.now();
       const request = originRequest(plan, target, safety);
-      const result = await this.deps.origins.generate(request, plan.deadlineMs, target.traceparent);
+      const candidates = await this.deps.regions.candidates(routeQuery(plan, target));
+      const result = await this.deps.origins.generate(
+        candidates,
+        request,
+        plan.deadlineMs - (this.now() - originStart),
+        target.traceparent,
+      );
       timings.origin_ms = this.now() - originStart;
       if (!result.ok) {
         const region = "region" in result.failure ? result.failure.region : null;
@@ -167,6 +176,22 @@ export class ImageGeneration {
       );
     }
   }
+}
+
+/** What region selection needs: the work (tier, model, steps, size) and where it came from and may go. */
+export function routeQuery(plan: GenerationPlan, target: GenerationTarget): RouteQuery {
+  return {
+    tier: plan.tier,
+    model: plan.model,
+    steps: plan.steps,
+    width: plan.width,
+    height: plan.height,
+    n: plan.n,
+    residency: target.route.residency,
+    colo: target.route.colo,
+    continent: target.route.continent,
+    deadlineMs: plan.deadlineMs,
+  };
 }
 
 function originRequest(

@@ -1,5 +1,255 @@
 // GenerationJob Durable Object (one per job, idFromName(jobId)): an async job's state, events and results.
+//
+// The job runs in the object's alarm, not in the request that created it, so it survives the client
+// going away; the same alarm later retries webhook deliveries and finally deletes the record.
 import { DurableObject } from "cloudflare:workers";
+import type { Bindings } from "../../env";
+import type { OriginTarget } from "../origins/origin-config";
+import type { Services } from "../services";
+import { failureAsJobError } from "./job-errors";
+import { settleJob, terminalEvent } from "./job-finish";
+import { type JobEnd, runJob } from "./job-run";
+import { jobServices } from "./job-services";
+import { snapshotOf } from "./job-snapshot";
+import { isFinished, type JobEvent, type JobSnapshot, type JobSpec } from "./job-spec";
+import { type JobRow, JobStore } from "./job-store";
+import { JobSubscribers } from "./job-subscribers";
+import {
+  enqueueJobWebhook,
+  jobWebhookDeliveries,
+  jobWebhookOutbox,
+  webhookSend,
+} from "./job-webhooks";
+import { cancelAtOrigin } from "./origin-cancel";
+import { StreamStop } from "./origin-stream";
 
-/** Skeleton: filled in by the jobs work (issue 6). Requires `new_sqlite_classes = ["GenerationJob"]`. */
-export class GenerationJob extends DurableObject<unknown> {}
+/** How long a finished job's record stays readable unless JOB_RETENTION_S says otherwise. */
+export const DEFAULT_RETENTION_S = 7 * 24 * 3600;
+/** A runner silent this long past its deadline is presumed lost (the object restarted mid-run). */
+const WATCHDOG_MARGIN_MS = 60_000;
+/** After the origin accepted a cancel, how long to wait for its `canceled` before ending it here. */
+const CANCEL_GRACE_MS = 5_000;
+
+interface ActiveRun {
+  readonly stop: AbortController;
+  origin: OriginTarget | null;
+  readonly ended: Promise<void>;
+}
+
+export type CancelAnswer = { readonly canceled: boolean; readonly job: JobSnapshot };
+
+export class GenerationJob extends DurableObject<Bindings> {
+  private readonly store: JobStore;
+  private readonly subscribers = new JobSubscribers();
+  private active: ActiveRun | null = null;
+  private finishing = false;
+  private lastStep = 0;
+  private startedAt: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Bindings) {
+    super(ctx, env);
+    this.store = new JobStore(ctx.storage.sql);
+  }
+
+  /** Idempotent by job id: a repeat returns the job as it stands. */
+  async create(spec: JobSpec): Promise<JobSnapshot> {
+    if (!this.store.load()) {
+      this.store.insert(spec);
+      await this.ctx.storage.setAlarm(Date.now());
+    }
+    return this.snapshotOwned(spec.tenantId) as JobSnapshot;
+  }
+
+  /** Null for another tenant's job exactly as for no job: ids never reveal that they exist. */
+  async get(tenantId: string): Promise<JobSnapshot | null> {
+    return this.snapshotOwned(tenantId);
+  }
+
+  async events(tenantId: string, afterId: number): Promise<ReadableStream<Uint8Array> | null> {
+    const row = this.owned(tenantId);
+    if (!row) return null;
+    // Backlog and subscription with no await between: nothing lost, nothing sent twice.
+    return this.subscribers.subscribe(this.store.eventsAfter(afterId), isFinished(row.status));
+  }
+
+  /** Ends a queued or running job as `canceled`; a finished job is left as it is (`canceled: false`). */
+  async cancel(tenantId: string): Promise<CancelAnswer | null> {
+    const row = this.owned(tenantId);
+    if (!row) return null;
+    if (!isFinished(row.status)) await this.stopRun(row.spec);
+    const job = this.snapshotOwned(tenantId) as JobSnapshot;
+    return { canceled: job.status === "canceled", job };
+  }
+
+  override async alarm(): Promise<void> {
+    const row = this.store.load();
+    if (!row) return;
+    if (!isFinished(row.status)) return this.advance(row);
+    if (row.expiresAtMs !== null && row.expiresAtMs <= Date.now()) {
+      await this.ctx.storage.deleteAlarm();
+      await this.ctx.storage.deleteAll();
+      this.store.forget();
+      return;
+    }
+    if (row.spec.webhookUrl) {
+      const outbox = await jobWebhookOutbox(this.ctx.storage.sql, this.env, row.spec.tenantId);
+      await outbox?.deliverDue(webhookSend, Date.now());
+    }
+    await this.scheduleAlarm();
+  }
+
+  private async advance(row: JobRow): Promise<void> {
+    if (this.active) {
+      // The watchdog fired while the runner still runs: past its deadline, end it.
+      this.active.stop.abort(new StreamStop("deadline"));
+      return;
+    }
+    if (row.originUrl === null) return this.runOnce(row.spec);
+    // Dispatched, but this instance never ran it: the object restarted and the stream is gone.
+    const origin = { region: row.region ?? "", url: row.originUrl };
+    await cancelAtOrigin(origin, row.spec.generationId, { secret: this.env.ORIGIN_SHARED_SECRET });
+    const message = "The job was interrupted by an edge restart; nothing was charged.";
+    const error = failureAsJobError(
+      { kind: "internal", code: "upstream_error", message },
+      row.spec.requestId,
+    );
+    await this.finish(row.spec, { status: "failed", error });
+  }
+
+  private async runOnce(spec: JobSpec): Promise<void> {
+    let ended!: () => void;
+    const active: ActiveRun = {
+      stop: new AbortController(),
+      origin: null,
+      ended: new Promise<void>((resolve) => {
+        ended = resolve;
+      }),
+    };
+    this.active = active;
+    try {
+      await this.ctx.storage.setAlarm(Date.now() + spec.plan.deadlineMs + WATCHDOG_MARGIN_MS);
+      const services = this.services();
+      const end = await runJob({
+        spec,
+        regions: services.regions,
+        images: services.images,
+        secret: this.env.ORIGIN_SHARED_SECRET,
+        signal: active.stop.signal,
+        onDispatched: (origin) => {
+          active.origin = origin;
+          this.store.dispatched(origin.region, origin.url);
+        },
+        emit: (event) => this.emit(event),
+      }).catch((error: unknown): JobEnd => {
+        console.error(
+          JSON.stringify({
+            level: "error",
+            msg: "job run failed",
+            job_id: spec.jobId,
+            message: String(error),
+          }),
+        );
+        const message = "The job failed unexpectedly; nothing was charged.";
+        return {
+          status: "failed",
+          error: failureAsJobError(
+            { kind: "internal", code: "internal_error", message },
+            spec.requestId,
+          ),
+        };
+      });
+      await this.finish(spec, end);
+    } finally {
+      this.active = null;
+      ended();
+    }
+  }
+
+  private async stopRun(spec: JobSpec): Promise<void> {
+    const active = this.active;
+    if (!active) return this.finish(spec, { status: "canceled" });
+    if (active.origin) {
+      const secret = this.env.ORIGIN_SHARED_SECRET;
+      const asked = await cancelAtOrigin(active.origin, spec.generationId, { secret });
+      // The origin drops the rows at its next step boundary and says `canceled` on the stream.
+      if (asked === "canceled") await Promise.race([active.ended, delay(CANCEL_GRACE_MS)]);
+    }
+    active.stop.abort(new StreamStop("canceled"));
+    await active.ended;
+  }
+
+  private emit(event: JobEvent): void {
+    if (event.event === "progress") {
+      // Steps only move forward in the log, whatever an origin sends.
+      if (event.data.step <= this.lastStep) return;
+      this.lastStep = event.data.step;
+      this.store.progressed(event.data.step, event.data.steps);
+    }
+    // An origin that skips `started` has started all the same once it reports a step.
+    if (event.event === "started" || (event.event === "progress" && !this.startedAt)) {
+      this.startedAt = Date.now();
+      this.store.started(this.startedAt);
+    }
+    this.subscribers.publish(this.store.append(event), false);
+  }
+
+  /** Settles, records and says the end once, whichever path (run, cancel, watchdog) gets here first. */
+  private async finish(spec: JobSpec, end: JobEnd): Promise<void> {
+    const row = this.store.load();
+    if (this.finishing || !row || isFinished(row.status)) return;
+    this.finishing = true;
+    try {
+      const writes: Promise<unknown>[] = [];
+      const services = this.services((promise) => writes.push(promise));
+      await settleJob(spec, end, { gate: services.gate, audit: services.audit });
+      const now = Date.now();
+      const outbox = spec.webhookUrl
+        ? await jobWebhookOutbox(this.ctx.storage.sql, this.env, spec.tenantId)
+        : null;
+      const terminal = terminalEvent(spec, end);
+      // State, log, push and webhook together (no await between): a reader sees all or none.
+      this.store.finished(end, now, now + retentionMs(this.env));
+      this.subscribers.publish(this.store.append(terminal), true);
+      if (outbox && spec.webhookUrl) enqueueJobWebhook(outbox, spec.webhookUrl, terminal, now);
+      await this.scheduleAlarm();
+      // The audit write runs off the event's path, but within this call: no request outlives it here.
+      await Promise.allSettled(writes);
+    } finally {
+      this.finishing = false;
+    }
+  }
+
+  /** The next thing the alarm must do: a webhook attempt, or deleting the record at expiry. */
+  private async scheduleAlarm(): Promise<void> {
+    const row = this.store.load();
+    if (!row?.expiresAtMs) return;
+    const webhookDue = row.spec.webhookUrl
+      ? (await jobWebhookOutbox(this.ctx.storage.sql, this.env, row.spec.tenantId))?.nextDueAtMs()
+      : null;
+    await this.ctx.storage.setAlarm(Math.min(webhookDue ?? Infinity, row.expiresAtMs));
+  }
+
+  private owned(tenantId: string): JobRow | null {
+    const row = this.store.load();
+    return row && row.spec.tenantId === tenantId ? row : null;
+  }
+
+  private snapshotOwned(tenantId: string): JobSnapshot | null {
+    const row = this.owned(tenantId);
+    if (!row) return null;
+    const sql = this.ctx.storage.sql;
+    const deliveries = row.spec.webhookUrl ? jobWebhookDeliveries(sql) : [];
+    return snapshotOf(row, this.store.lastEventId(), deliveries);
+  }
+
+  private services(waitUntil: (promise: Promise<unknown>) => void = () => {}): Services {
+    return jobServices(this.env, waitUntil);
+  }
+}
+
+function retentionMs(env: { JOB_RETENTION_S?: string }): number {
+  const seconds = Number(env.JOB_RETENTION_S);
+  return (Number.isInteger(seconds) && seconds > 0 ? seconds : DEFAULT_RETENTION_S) * 1000;
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -14,8 +14,10 @@ export const GENERATE_PATH = "/internal/v1/generate";
 export type AttemptFailure =
   /** No response at all (refused, reset, DNS): nothing ran there, so the next origin may try. */
   | { readonly kind: "unreachable" }
-  /** No complete response within the budget. */
+  /** No response headers (the first byte) within the attempt's first-byte budget. */
   | { readonly kind: "timeout" }
+  /** The answer started but did not complete in time: the origin may have done the work. */
+  | { readonly kind: "cut_off" }
   /** The origin answered with an error status (and, usually, the shared error envelope). */
   | {
       readonly kind: "answered";
@@ -34,9 +36,17 @@ export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 export interface AttemptOptions {
   readonly secret: string;
+  /** The whole attempt, headers and body. */
   readonly timeoutMs: number;
+  /** Until the response headers arrive (at most timeoutMs): the JSON answer's headers come only
+   *  once the image is done, so this bounds the whole generation on an origin that hangs. */
+  readonly firstByteMs?: number;
   readonly traceparent: string;
   readonly fetch: FetchLike;
+}
+
+class AttemptTimeout extends Error {
+  override readonly name = "TimeoutError";
 }
 
 const isTimeout = (error: unknown) =>
@@ -49,23 +59,40 @@ export async function callOrigin(
 ): Promise<AttemptResult> {
   const body = JSON.stringify(request);
   const signed = await signRequest(options.secret, { method: "POST", path: GENERATE_PATH, body });
-  let response: Response;
+  const controller = new AbortController();
+  const abort = (why: string) => () => controller.abort(new AttemptTimeout(why));
+  const whole = setTimeout(abort("attempt timed out"), options.timeoutMs);
+  const firstByte = setTimeout(
+    abort("no first byte in time"),
+    Math.min(options.firstByteMs ?? options.timeoutMs, options.timeoutMs),
+  );
   try {
-    response = await options.fetch(`${target.url}${GENERATE_PATH}`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json",
-        traceparent: options.traceparent,
-        ...signed,
-      },
-      body,
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-  } catch (error) {
-    return { ok: false, failure: isTimeout(error) ? { kind: "timeout" } : { kind: "unreachable" } };
+    let response: Response;
+    try {
+      response = await options.fetch(`${target.url}${GENERATE_PATH}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json",
+          traceparent: options.traceparent,
+          ...signed,
+        },
+        body,
+        signal: controller.signal,
+      });
+    } catch (error) {
+      const failure: AttemptFailure = isTimeout(error)
+        ? { kind: "timeout" }
+        : { kind: "unreachable" };
+      return { ok: false, failure };
+    }
+    // Headers arrived: the first byte is in, and from here on nothing is retried elsewhere.
+    clearTimeout(firstByte);
+    return await readAnswer(response);
+  } finally {
+    clearTimeout(firstByte);
+    clearTimeout(whole);
   }
-  return readAnswer(response);
 }
 
 async function readAnswer(response: Response): Promise<AttemptResult> {
@@ -74,7 +101,7 @@ async function readAnswer(response: Response): Promise<AttemptResult> {
     json = await response.json();
   } catch (error) {
     // The answer started, so the origin may have done the work: never retried elsewhere.
-    if (isTimeout(error)) return { ok: false, failure: { kind: "timeout" } };
+    if (isTimeout(error)) return { ok: false, failure: { kind: "cut_off" } };
   }
   if (response.ok) {
     const read = readGenerateResponse(json);

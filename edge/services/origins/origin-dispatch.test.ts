@@ -1,12 +1,13 @@
-// OriginDispatcher: which failures move on to the next region, which are final, and the shared deadline.
+// OriginDispatcher: which failures move on to the next region, which are final, verdicts, and the shared deadline.
 import { describe, expect, it } from "vitest";
 import { errorBody } from "../../../protocol/errors";
+import type { AttemptVerdict, RouteCandidate } from "../regions/region-router";
 import type { FetchLike } from "./origin-call";
 import { OriginDispatcher, type OriginRequest } from "./origin-dispatch";
 
-const TARGETS = [
-  { region: "us", url: "http://us.test" },
-  { region: "eu", url: "http://eu.test" },
+const TARGETS: RouteCandidate[] = [
+  { region: "us", url: "http://us.test", predictedMs: null },
+  { region: "eu", url: "http://eu.test", predictedMs: null },
 ];
 
 const REQUEST: OriginRequest = {
@@ -35,6 +36,7 @@ const hang: FetchLike = (_url, init) =>
 
 function dispatcher(byHost: Record<string, FetchLike>) {
   const seen: string[] = [];
+  const verdicts: [string, AttemptVerdict][] = [];
   const fetch: FetchLike = (url, init) => {
     const host = new URL(url).host;
     seen.push(host.split(".")[0] ?? host);
@@ -42,7 +44,8 @@ function dispatcher(byHost: Record<string, FetchLike>) {
     if (!answer) throw new Error(`unexpected ${host}`);
     return answer(url, init);
   };
-  return { seen, origins: new OriginDispatcher(TARGETS, { secret: "s", fetch }) };
+  const record = (region: string, verdict: AttemptVerdict) => verdicts.push([region, verdict]);
+  return { seen, verdicts, origins: new OriginDispatcher({ secret: "s", fetch, record }) };
 }
 
 describe("OriginDispatcher", () => {
@@ -71,33 +74,98 @@ describe("OriginDispatcher", () => {
     ],
   ])("%s", async (_label, byHost, kind, regions) => {
     const { seen, origins } = dispatcher(byHost as Record<string, FetchLike>);
-    const result = await origins.generate(REQUEST, 5_000, "00-x-y-01");
+    const result = await origins.generate(TARGETS, REQUEST, 5_000, "00-x-y-01");
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.failure.kind).toBe(kind);
     expect(seen).toEqual(regions);
   });
 
-  it("answers deadline_exceeded for a hung origin without moving on", async () => {
+  it("fails over from a hung first candidate within the deadline, recording it as failed", async () => {
     const seen: string[] = [];
-    const origins = new OriginDispatcher(TARGETS, {
+    const verdicts: [string, AttemptVerdict][] = [];
+    const origins = new OriginDispatcher({
       secret: "s",
-      // The attempt's own signal fires after budget + RESPONSE_GRACE_MS; a short one keeps this quick.
+      // A short first-byte budget (predicted 10 ms → 10 + 20 ms) keeps the test quick.
+      timing: { floorMs: 10, factor: 1, slackMs: 20, reserveMs: 50 },
+      record: (region, verdict) => verdicts.push([region, verdict]),
       fetch: (url, init) => {
-        seen.push(new URL(url).host);
-        return hang(url, { ...init, signal: AbortSignal.timeout(50) });
+        const host = new URL(url).host;
+        seen.push(host);
+        return host === "us.test" ? hang(url, init) : Promise.resolve(Response.json(served()));
       },
     });
-    const result = await origins.generate(REQUEST, 5_000, "00-x-y-01");
+    const candidates = TARGETS.map((t) => ({ ...t, predictedMs: 10 }));
+    const result = await origins.generate(candidates, REQUEST, 30_000, "00-x-y-01");
+    expect(result).toMatchObject({ ok: true, region: "eu", attempts: 2 });
+    expect(seen).toEqual(["us.test", "eu.test"]);
+    expect(verdicts).toEqual([
+      ["us", "failure"],
+      ["eu", "success"],
+    ]);
+  });
+
+  it("answers deadline_exceeded when the last candidate hangs too", async () => {
+    const seen: string[] = [];
+    const origins = new OriginDispatcher({
+      secret: "s",
+      // Every attempt's own signal replaced by a short one: the last attempt would wait the deadline.
+      fetch: (url, init) => {
+        seen.push(new URL(url).host);
+        return hang(url, { ...init, signal: AbortSignal.timeout(20) });
+      },
+    });
+    const result = await origins.generate(TARGETS, REQUEST, 5_000, "00-x-y-01");
+    expect(result).toMatchObject({
+      ok: false,
+      failure: { kind: "deadline_exceeded", region: "eu" },
+    });
+    expect(seen).toEqual(["us.test", "eu.test"]);
+  });
+
+  it("never moves on once the answer has started arriving", async () => {
+    const { seen, verdicts, origins } = dispatcher({
+      "us.test": () => {
+        const body = new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('{"images":'));
+            controller.error(Object.assign(new Error("body stalled"), { name: "TimeoutError" }));
+          },
+        });
+        return Promise.resolve(new Response(body, { status: 200 }));
+      },
+      "eu.test": () => Promise.resolve(Response.json(served())),
+    });
+    const result = await origins.generate(TARGETS, REQUEST, 5_000, "00-x-y-01");
     expect(result).toMatchObject({
       ok: false,
       failure: { kind: "deadline_exceeded", region: "us" },
     });
-    expect(seen).toEqual(["us.test"]);
+    expect(seen).toEqual(["us"]);
+    expect(verdicts).toEqual([["us", "failure"]]);
+  });
+
+  it("records a failure for a 5xx and a success for a 4xx", async () => {
+    const { verdicts, origins } = dispatcher({
+      "us.test": error(500, "internal_error"),
+      "eu.test": error(400, "invalid_request"),
+    });
+    await origins.generate(TARGETS, REQUEST, 5_000, "00-x-y-01");
+    expect(verdicts).toEqual([
+      ["us", "failure"],
+      ["eu", "success"],
+    ]);
+  });
+
+  it("calls nobody when no candidate is left", async () => {
+    const { seen, origins } = dispatcher({});
+    const result = await origins.generate([], REQUEST, 5_000, "00-x-y-01");
+    expect(result).toEqual({ ok: false, failure: { kind: "no_capacity" }, attempts: 0 });
+    expect(seen).toEqual([]);
   });
 
   it("passes each attempt what is left of the deadline", async () => {
     const bodies: { deadline_ms: number }[] = [];
-    const origins = new OriginDispatcher(TARGETS, {
+    const origins = new OriginDispatcher({
       secret: "s",
       now: (() => {
         let t = 0;
@@ -108,7 +176,36 @@ describe("OriginDispatcher", () => {
         return refused();
       },
     });
-    await origins.generate(REQUEST, 10_000, "00-x-y-01");
+    await origins.generate(TARGETS, REQUEST, 10_000, "00-x-y-01");
     expect(bodies.map((b) => b.deadline_ms)).toEqual([9_000, 8_000]);
   });
 });
+
+/** A well-formed origin answer to REQUEST. */
+function served() {
+  return {
+    images: [
+      { b64: "AA==", seed: 1, sha256: "a".repeat(64), width: 512, height: 512, format: "png" },
+    ],
+    metadata: {
+      request_id: REQUEST.request_id,
+      region: "eu",
+      model: "tiny-sd",
+      model_hash: "f".repeat(64),
+      tier: "fast",
+      scheduler: "euler",
+      steps: 2,
+      guidance_scale: 0,
+      execution_provider: "cpu",
+      onnxruntime_version: "1.30.0",
+      timings: {
+        queue_ms: 0,
+        text_encode_ms: 0,
+        denoise_ms: 0,
+        decode_ms: 0,
+        postprocess_ms: 0,
+        total_ms: 0,
+      },
+    },
+  };
+}

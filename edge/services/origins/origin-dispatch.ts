@@ -1,7 +1,8 @@
-// Sends a generation to the configured origins in order, moving on only when one gave no answer or a 5xx.
+// Sends a generation to the request's candidate origins in order, failing over only before the first byte.
 import type { GenerateRequestInput, GenerateResponse } from "../../../protocol/generate";
+import type { AttemptVerdict, RouteCandidate } from "../regions/region-router";
+import { DEFAULT_FAILOVER_TIMING, type FailoverTiming, firstByteBudget } from "./failover-timing";
 import { type AttemptFailure, callOrigin, type FetchLike } from "./origin-call";
-import type { OriginTarget } from "./origin-config";
 import type { OriginErrorBody } from "./origin-response";
 
 /** The origin's own deadline check normally answers first; this covers the response's transfer. */
@@ -10,7 +11,7 @@ export const RESPONSE_GRACE_MS = 2_000;
 const MIN_ATTEMPT_MS = 100;
 
 export type DispatchFailure =
-  /** No origin configured, reachable or ready (503 not_ready) within the budget. */
+  /** No origin usable, reachable or ready (503 not_ready) within the budget. */
   | { readonly kind: "no_capacity" }
   /** An origin failed with a 5xx of its own, or sent a success we could not read. */
   | { readonly kind: "upstream_error"; readonly region: string }
@@ -39,16 +40,31 @@ export interface DispatchOptions {
   readonly secret: string;
   readonly fetch?: FetchLike;
   readonly now?: () => number;
+  /** Told each attempt's verdict (passive health for the region's circuit breaker); must not block. */
+  readonly record?: (region: string, verdict: AttemptVerdict) => void;
+  readonly timing?: Partial<FailoverTiming>;
 }
 
-export class OriginDispatcher {
-  constructor(
-    private readonly targets: readonly OriginTarget[],
-    private readonly options: DispatchOptions,
-  ) {}
+/** What one attempt means for the request: done, try the next candidate, or a final failure. */
+type Step =
+  | { readonly next: "unreachable" | "server_error" | "timeout" }
+  | { readonly final: DispatchFailure };
 
-  /** `budgetMs` is the whole request's deadline; each attempt gets what is left of it. */
+export class OriginDispatcher {
+  private readonly timing: FailoverTiming;
+
+  constructor(private readonly options: DispatchOptions) {
+    this.timing = { ...DEFAULT_FAILOVER_TIMING, ...options.timing };
+  }
+
+  /**
+   * `candidates` come best first from the RegionRouter; `budgetMs` is the whole request's deadline.
+   * Every attempt but the last gets a first-byte budget from its predicted time-to-image that leaves
+   * room for the next; the last gets what is left. The origin is always told the whole remaining
+   * deadline, so one that is merely slow can still finish for its own de-duplicated request id.
+   */
   async generate(
+    candidates: readonly RouteCandidate[],
     request: OriginRequest,
     budgetMs: number,
     traceparent: string,
@@ -58,11 +74,18 @@ export class OriginDispatcher {
     const startedAt = now();
     let attempts = 0;
     let serverError: string | null = null;
-    for (const target of this.targets) {
+    let timedOut: string | null = null;
+    for (const [i, target] of candidates.entries()) {
       const remaining = budgetMs - (now() - startedAt);
       if (remaining < MIN_ATTEMPT_MS) {
-        return { ok: false, failure: { kind: "deadline_exceeded", region: null }, attempts };
+        return { ok: false, failure: { kind: "deadline_exceeded", region: timedOut }, attempts };
       }
+      const firstByteMs = firstByteBudget(
+        target,
+        candidates[i + 1] ?? null,
+        remaining,
+        this.timing,
+      );
       attempts += 1;
       const result = await callOrigin(
         target,
@@ -70,48 +93,65 @@ export class OriginDispatcher {
         {
           secret: this.options.secret,
           timeoutMs: remaining + RESPONSE_GRACE_MS,
+          firstByteMs: firstByteMs ?? remaining + RESPONSE_GRACE_MS,
           traceparent,
           fetch: fetcher,
         },
       );
-      if (result.ok)
+      this.options.record?.(target.region, result.ok ? "success" : verdictOf(result.failure));
+      if (result.ok) {
         return { ok: true, region: target.region, response: result.response, attempts };
-      const verdict = judge(result.failure, target.region);
-      if (verdict === "next") continue;
-      if (verdict === "next_after_error") {
-        serverError = target.region;
-        continue;
       }
-      return { ok: false, failure: verdict, attempts };
+      const step = judge(result.failure, target.region);
+      if ("final" in step) return { ok: false, failure: step.final, attempts };
+      // Not enough room was left to give a next candidate its share: this was the last attempt.
+      if (firstByteMs === null && step.next === "timeout") {
+        return {
+          ok: false,
+          failure: { kind: "deadline_exceeded", region: target.region },
+          attempts,
+        };
+      }
+      if (step.next === "server_error") serverError = target.region;
+      if (step.next === "timeout") timedOut = target.region;
     }
     const failure: DispatchFailure = serverError
       ? { kind: "upstream_error", region: serverError }
-      : { kind: "no_capacity" };
+      : timedOut
+        ? { kind: "deadline_exceeded", region: timedOut }
+        : { kind: "no_capacity" };
     return { ok: false, failure, attempts };
   }
 }
 
-function judge(
-  failure: AttemptFailure,
-  region: string,
-): DispatchFailure | "next" | "next_after_error" {
+/** Passive health: the origin did the work or refused for the request's own reasons (a 4xx) → success;
+ *  no answer, a 5xx, no first byte in time, or an answer we cannot use → failure. */
+function verdictOf(failure: AttemptFailure): AttemptVerdict {
+  return failure.kind === "answered" && failure.status < 500 ? "success" : "failure";
+}
+
+function judge(failure: AttemptFailure, region: string): Step {
   switch (failure.kind) {
     case "unreachable":
-      return "next";
+      return { next: "unreachable" };
     case "timeout":
-      return { kind: "deadline_exceeded", region };
+      return { next: "timeout" };
+    case "cut_off":
+      return { final: { kind: "deadline_exceeded", region } };
     case "malformed":
-      return { kind: "upstream_error", region };
+      return { final: { kind: "upstream_error", region } };
     case "answered":
-      if (failure.status === 504) return { kind: "deadline_exceeded", region };
-      if (failure.status === 503) return "next";
-      if (failure.status >= 500) return "next_after_error";
+      if (failure.status === 504) return { final: { kind: "deadline_exceeded", region } };
+      if (failure.status === 503) return { next: "unreachable" };
+      if (failure.status >= 500) return { next: "server_error" };
       return {
-        kind: "rejected",
-        region,
-        status: failure.status,
-        error: failure.error,
-        retryAfterSeconds: failure.retryAfterSeconds,
+        final: {
+          kind: "rejected",
+          region,
+          status: failure.status,
+          error: failure.error,
+          retryAfterSeconds: failure.retryAfterSeconds,
+        },
       };
   }
 }

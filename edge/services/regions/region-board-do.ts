@@ -1,5 +1,83 @@
 // RegionBoard Durable Object (one, idFromName("global")): origin health, load and circuit breakers for every isolate.
 import { DurableObject } from "cloudflare:workers";
+import type { LoadReport } from "../../../protocol/load";
+import { BoardStore, type OriginHealth, unknownHealth } from "./board-store";
+import { type BreakerPolicy, grantTrial, recordVerdict } from "./breaker";
+import type { AttemptVerdict } from "./region-router";
 
-/** Skeleton: filled in by the regions work (issue 5). Requires `new_sqlite_classes = ["RegionBoard"]`. */
-export class RegionBoard extends DurableObject<unknown> {}
+export const BOARD_NAME = "global";
+
+/** One origin's active probe: /readyz answered 200, and its load report when that could be read. */
+export interface ProbeResult {
+  readonly region: string;
+  readonly ready: boolean;
+  readonly load: LoadReport | null;
+  readonly at: number;
+}
+
+export interface BoardSnapshot {
+  /** The board's clock when it answered. */
+  readonly at: number;
+  readonly origins: readonly OriginHealth[];
+}
+
+/**
+ * Decisions are synchronous (read, decide, write with no await in between), as in TenantGate, so
+ * "exactly one half-open trial" holds across every isolate. Each caller passes the breaker policy it
+ * was configured with (the BREAKER_* vars): deployed isolates share one configuration, and tests can
+ * pin thresholds per call. Probes never touch a breaker: an origin that answers /readyz after a
+ * restart is re-admitted only by a successful half-open trial of real traffic.
+ * Requires a SQLite-backed class: `new_sqlite_classes = ["RegionBoard"]` in the wrangler migration.
+ */
+export class RegionBoard extends DurableObject<unknown> {
+  private readonly store: BoardStore;
+  private readonly health: Map<string, OriginHealth>;
+
+  constructor(ctx: DurableObjectState, env: unknown) {
+    super(ctx, env);
+    this.store = new BoardStore(ctx.storage.sql);
+    this.health = this.store.load();
+  }
+
+  snapshot(): BoardSnapshot {
+    return { at: Date.now(), origins: [...this.health.values()] };
+  }
+
+  record(region: string, verdict: AttemptVerdict, policy: BreakerPolicy): void {
+    const now = Date.now();
+    const current = this.entry(region, now);
+    this.put({ ...current, breaker: recordVerdict(current.breaker, verdict, policy, now) });
+  }
+
+  /** True when the caller may send its request there: closed, or the one half-open trial is theirs. */
+  acquireTrial(region: string, policy: BreakerPolicy, leaseMs: number): boolean {
+    const now = Date.now();
+    const current = this.entry(region, now);
+    const trial = grantTrial(current.breaker, policy, now, leaseMs);
+    if (trial.entry !== current.breaker) this.put({ ...current, breaker: trial.entry });
+    return trial.granted;
+  }
+
+  publishProbes(results: readonly ProbeResult[]): void {
+    const now = Date.now();
+    for (const probe of results) {
+      const current = this.entry(probe.region, now);
+      this.put({ ...current, ready: probe.ready, load: probe.load, lastProbeAt: probe.at });
+    }
+  }
+
+  /** Drops a region the registry no longer has. */
+  forget(region: string): void {
+    this.health.delete(region);
+    this.store.forget(region);
+  }
+
+  private entry(region: string, now: number): OriginHealth {
+    return this.health.get(region) ?? unknownHealth(region, now);
+  }
+
+  private put(health: OriginHealth): void {
+    this.store.save(health);
+    this.health.set(health.region, health);
+  }
+}

@@ -15,6 +15,8 @@ export interface RouteQuery {
   /** From `request.cf`; null when unknown (local, tests). */
   readonly colo: string | null;
   readonly continent: string | null;
+  /** The request's whole deadline: bounds how long a granted half-open trial stays reserved. */
+  readonly deadlineMs?: number;
 }
 
 /** One origin worth trying, with what the router expects of it. */

@@ -1,0 +1,111 @@
+// stream: true on /v1/images/generations: OpenAI's image stream events (validated against OpenAI's schemas), failover, death.
+import Ajv2020 from "ajv/dist/2020";
+import addFormats from "ajv-formats";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import schema from "../../../shared/conformance/openai-images.schema.json";
+import { refuseConnection } from "../test/fake-origin";
+import { installStreamingOrigin, plain, stream } from "../test/fake-origin-stream";
+import { generate, tenantWithKey, usageOf } from "../test/generation";
+import type { ErrorEnvelope } from "../test/harness";
+import { streamGenerate } from "../test/jobs";
+
+afterEach(() => vi.restoreAllMocks());
+
+const ajv = new Ajv2020({ allowUnionTypes: true, strict: false });
+addFormats(ajv);
+ajv.addSchema(schema);
+
+function expectOpenAiEvent(
+  name: "ImageGenPartialImageEvent" | "ImageGenCompletedEvent",
+  data: unknown,
+) {
+  const validate = ajv.getSchema(`${schema.$id}#/$defs/${name}`);
+  if (!validate) throw new Error(`no ${name} in the conformance schema`);
+  expect(validate(data), JSON.stringify(validate.errors)).toBe(true);
+}
+
+describe("POST /v1/images/generations with stream: true", () => {
+  it("sends partial_images previews, then one completed event per image, in OpenAI's shapes", async () => {
+    const origin = installStreamingOrigin();
+    const { key } = await tenantWithKey();
+    const { res, messages } = await streamGenerate(key, {
+      prompt: "a fox",
+      n: 2,
+      steps: 8,
+      seed: 3,
+      partial_images: 2,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    expect(res.headers.get("x-darkroom-region")).toBe("us");
+    expect(messages.map((m) => m.event)).toEqual([
+      "image_generation.partial_image",
+      "image_generation.partial_image",
+      "image_generation.completed",
+      "image_generation.completed",
+    ]);
+    const data = messages.map((m) => JSON.parse(m.data));
+    for (const partial of data.slice(0, 2)) expectOpenAiEvent("ImageGenPartialImageEvent", partial);
+    for (const done of data.slice(2)) expectOpenAiEvent("ImageGenCompletedEvent", done);
+    expect(data.slice(0, 2).map((d) => d.partial_image_index)).toEqual([0, 1]);
+    expect(data.slice(2).map((d) => d.darkroom.seed)).toEqual([3, 4]);
+    expect(atob(data[2].b64_json).slice(1, 4)).toBe("PNG");
+    expect(origin.calls[0]?.body.preview_every).toBe(4);
+    expect(await usageOf(key)).toMatchObject({ images_used: 2, images_reserved: 0 });
+  });
+
+  it("asks for no previews and sends none when partial_images is 0 or absent", async () => {
+    const origin = installStreamingOrigin();
+    const { key } = await tenantWithKey();
+    const { messages } = await streamGenerate(key, { prompt: "a fox", quality: "low" });
+    expect(messages.map((m) => m.event)).toEqual(["image_generation.completed"]);
+    expect(origin.calls[0]?.body.preview_every).toBe(0);
+  });
+
+  it("fails over to the next region when the first refuses before its first event", async () => {
+    const origin = installStreamingOrigin({ us: plain(refuseConnection) });
+    const { key } = await tenantWithKey();
+    const { res, messages } = await streamGenerate(key, { prompt: "a fox", quality: "low" });
+    expect(res.headers.get("x-darkroom-region")).toBe("eu");
+    expect(messages.map((m) => m.event)).toEqual(["image_generation.completed"]);
+    expect(origin.calls.map((c) => c.region)).toEqual(["us", "eu"]);
+  });
+
+  it("ends with an error event (no completed) when the origin dies mid-run, and refunds", async () => {
+    installStreamingOrigin({ us: stream({ dieAt: 1 }) });
+    const { key } = await tenantWithKey();
+    const { res, messages } = await streamGenerate(key, {
+      prompt: "a fox",
+      steps: 8,
+      partial_images: 3,
+    });
+    expect(res.status).toBe(200);
+    expect(messages.map((m) => m.event)).toEqual(["image_generation.partial_image", "error"]);
+    const error = JSON.parse(messages[1]?.data ?? "{}") as ErrorEnvelope;
+    expect(error.error.code).toBe("upstream_error");
+    expect(error.error.request_id).toBe(res.headers.get("x-request-id"));
+    expect(await usageOf(key)).toMatchObject({ images_used: 0, images_reserved: 0 });
+  });
+
+  it("answers a plain JSON error, not a stream, when no region can take it", async () => {
+    installStreamingOrigin({ us: plain(refuseConnection), eu: plain(refuseConnection) });
+    const { key } = await tenantWithKey();
+    const { res, text } = await streamGenerate(key, { prompt: "a fox", quality: "low" });
+    expect(res.status).toBe(503);
+    expect(JSON.parse(text)).toMatchObject({ error: { code: "no_capacity" } });
+    expect(await usageOf(key)).toMatchObject({ images_reserved: 0, in_flight: 0 });
+  });
+
+  it("refuses an Idempotency-Key, and partial_images without stream", async () => {
+    const { key } = await tenantWithKey();
+    const keyed = await generate(
+      key,
+      { prompt: "a fox", stream: true },
+      { headers: { "idempotency-key": "k1" } },
+    );
+    expect(keyed.status).toBe(400);
+    expect(((await keyed.json()) as ErrorEnvelope).error.param).toBe("Idempotency-Key");
+    const partial = await generate(key, { prompt: "a fox", partial_images: 1 });
+    expect(((await partial.json()) as ErrorEnvelope).error.param).toBe("partial_images");
+  });
+});

@@ -1,0 +1,45 @@
+// Public: GET /v1/webhooks/secret, the caller's webhook signing secret (derived, never stored).
+import { createRoute, z } from "@hono/zod-openapi";
+import { ApiError } from "../errors/api-error";
+import {
+  tenantWebhookSecret,
+  webhookMasterSecret,
+} from "../services/webhooks/tenant-webhook-secret";
+import { API_KEY_SECURITY, errorResponses, json, newRouter } from "./router";
+
+const WebhookSecretSchema = z
+  .object({
+    object: z.literal("webhook_secret"),
+    secret: z.string().openapi({
+      description: "whsec_<base64>: the HMAC-SHA256 key (base64-decoded) of webhook-signature",
+      example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    }),
+    scheme: z.literal("standard-webhooks-v1").openapi({
+      description:
+        "Headers webhook-id, webhook-timestamp, webhook-signature: v1,<base64 HMAC of " +
+        "id.timestamp.raw_body>; reject timestamps over 5 minutes off",
+    }),
+  })
+  .openapi("WebhookSecret");
+
+const getWebhookSecret = createRoute({
+  method: "get",
+  path: "/v1/webhooks/secret",
+  summary: "The secret that signs this tenant's webhook deliveries",
+  security: API_KEY_SECURITY,
+  responses: {
+    200: { description: "The caller's signing secret", content: json(WebhookSecretSchema) },
+    ...errorResponses("invalid_api_key", "not_ready"),
+  },
+});
+
+export const v1Webhooks = newRouter().openapi(getWebhookSecret, async (c) => {
+  const master = webhookMasterSecret(c.env);
+  if (!master) throw new ApiError("not_ready", "Webhook signing is not configured on this edge.");
+  const secret = await tenantWebhookSecret(master, c.var.auth.tenantId);
+  c.header("cache-control", "no-store");
+  return c.json(
+    { object: "webhook_secret" as const, secret, scheme: "standard-webhooks-v1" as const },
+    200,
+  );
+});

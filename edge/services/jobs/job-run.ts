@@ -1,0 +1,127 @@
+// One job's trip to an origin: stream its events into the job's log, and turn the end into an outcome.
+import type { GenerateResponse } from "../../../protocol/generate";
+import { type ImageStore, storeGeneratedImages } from "../images/image-store";
+import type { FetchLike } from "../origins/origin-call";
+import type { OriginTarget } from "../origins/origin-config";
+import type { RegionRouter, RouteQuery } from "../regions/region-router";
+import { failureAsJobError } from "./job-errors";
+import type { JobError, JobEvent, JobResult, JobSpec } from "./job-spec";
+import { openOriginStream, StreamStop } from "./origin-stream";
+import { routeQueryFor, streamRequest } from "./stream-request";
+
+export type JobEnd =
+  | { readonly status: "completed"; readonly result: JobResult }
+  | { readonly status: "failed"; readonly error: JobError }
+  | { readonly status: "canceled" };
+
+export interface JobRunDeps {
+  readonly spec: JobSpec;
+  readonly regions: RegionRouter;
+  readonly images: ImageStore;
+  readonly secret: string;
+  /** Aborted with a StreamStop: "canceled" (the client asked) or "deadline" (the watchdog). */
+  readonly signal: AbortSignal;
+  /** The origin that took the job: where a cancel must go. */
+  readonly onDispatched: (origin: OriginTarget) => void;
+  /** Appends one non-terminal event to the job's log (and pushes it to open streams). */
+  readonly emit: (event: JobEvent) => void;
+  readonly fetch?: FetchLike;
+  readonly now?: () => number;
+}
+
+const canceled = (signal: AbortSignal) =>
+  signal.reason instanceof StreamStop && signal.reason.why === "canceled";
+
+/** Never throws for an expected failure: every way out is a JobEnd the caller settles and logs. */
+export async function runJob(deps: JobRunDeps): Promise<JobEnd> {
+  const { spec } = deps;
+  const job_id = spec.jobId;
+  const now = deps.now ?? Date.now;
+  const started = now();
+  const candidates = await deps.regions.candidates(routeQuery(spec));
+  const request = streamRequest(spec.plan, spec);
+  const opened = await openOriginStream(candidates, request, {
+    secret: deps.secret,
+    traceparent: spec.traceparent,
+    budgetMs: spec.plan.deadlineMs,
+    signal: deps.signal,
+    record: (region, verdict) => deps.regions.record(region, verdict),
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    now,
+  });
+  if (!opened.ok) {
+    if (canceled(deps.signal)) return { status: "canceled" };
+    return { status: "failed", error: failureAsJobError(opened.failure, spec.requestId) };
+  }
+  deps.onDispatched(opened.origin);
+  const region = opened.origin.region;
+  for await (const { event, data } of opened.events) {
+    if (event === "queued") deps.emit({ event, data: { job_id, position: data.position } });
+    else if (event === "started") deps.emit({ event, data: { job_id, region } });
+    else if (event === "progress") {
+      const { step, steps, preview } = data;
+      deps.emit({ event, data: { job_id, step, steps, ...(preview ? { preview } : {}) } });
+    } else if (event === "completed") {
+      return deliver(deps, region, data, now() - started);
+    } else if (event === "failed") {
+      return { status: "failed", error: { ...data.error, request_id: spec.requestId } };
+    } else {
+      return { status: "canceled" };
+    }
+  }
+  // openOriginStream's events always end with a terminal event; this is the type system's due.
+  return {
+    status: "failed",
+    error: failureAsJobError({ kind: "upstream_error", region }, spec.requestId),
+  };
+}
+
+/** The job's images go to R2 under the tenant's prefix; the client gets URLs, never inline bytes. */
+async function deliver(
+  deps: JobRunDeps,
+  region: string,
+  response: GenerateResponse,
+  edgeMs: number,
+): Promise<JobEnd> {
+  const { spec } = deps;
+  const generated = response.images.slice(0, spec.plan.n);
+  const stored = await storeGeneratedImages(deps.images, spec.tenantId, generated).catch(
+    () => null,
+  );
+  if (!stored) {
+    const message = "The images were generated but could not be stored; nothing was charged.";
+    return { status: "failed", error: jobError("internal_error", message, spec.requestId) };
+  }
+  const meta = response.metadata;
+  const { total_ms: originTotal, ...stages } = meta.timings;
+  return {
+    status: "completed",
+    result: {
+      images: stored.map((image, i) => ({
+        id: image.id,
+        url: `${spec.urlBase}/v1/images/${image.id}`,
+        seed: generated[i]?.seed ?? 0,
+        sha256: image.sha256,
+        format: image.format,
+        width: generated[i]?.width ?? spec.plan.width,
+        height: generated[i]?.height ?? spec.plan.height,
+      })),
+      region,
+      model: meta.model,
+      model_hash: meta.model_hash,
+      steps: meta.steps,
+      scheduler: meta.scheduler,
+      guidance_scale: meta.guidance_scale,
+      degraded: meta.degraded ?? null,
+      timings: { ...stages, origin_total_ms: originTotal, edge_ms: edgeMs },
+    },
+  };
+}
+
+function jobError(code: JobError["code"], message: string, requestId: string): JobError {
+  return failureAsJobError({ kind: "internal", code, message }, requestId);
+}
+
+function routeQuery(spec: JobSpec): RouteQuery {
+  return routeQueryFor(spec.plan, spec.route);
+}

@@ -1,0 +1,179 @@
+// openOriginStream: which failures move on before the first event, and how a stream that dies after it ends.
+import { describe, expect, it } from "vitest";
+import { errorBody } from "../../../protocol/errors";
+import { formatSse, type GenerationEvent } from "../../../protocol/events";
+import type { FetchLike } from "../origins/origin-call";
+import { openOriginStream, StreamStop } from "./origin-stream";
+
+const CANDIDATES = [
+  { region: "us", url: "http://us.test", predictedMs: null },
+  { region: "eu", url: "http://eu.test", predictedMs: null },
+];
+
+const REQUEST = {
+  request_id: "gen_1",
+  tenant_id: "ten_1",
+  tier: "fast" as const,
+  model: "default",
+  prompt: "a fox",
+  n: 1,
+  width: 512,
+  height: 512,
+  steps: 2,
+  guidance_scale: 0,
+  seed: 1,
+  scheduler: "euler" as const,
+  preview_every: 1,
+};
+
+const encoder = new TextEncoder();
+const sse = (events: GenerationEvent[]) =>
+  events
+    .map((e, i) => formatSse({ id: i + 1, event: e.event, data: JSON.stringify(e.data) }))
+    .join("");
+const QUEUED: GenerationEvent = { event: "queued", data: { request_id: "gen_1", position: 1 } };
+const PROGRESS: GenerationEvent = {
+  event: "progress",
+  data: { request_id: "gen_1", step: 1, steps: 2 },
+};
+
+/** A 200 event stream that sends `text` and then ends (cleanly, or by breaking the connection). */
+function streamOf(text: string, end: "close" | "break" | "hang" = "close"): FetchLike {
+  return (_url, init) => {
+    let sent = false;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        init.signal?.addEventListener("abort", () => controller.error(init.signal?.reason));
+      },
+      // The text first; the end only on the next read, as it would come off a socket.
+      pull(controller) {
+        if (!sent && text) {
+          sent = true;
+          controller.enqueue(encoder.encode(text));
+        } else if (end === "close") controller.close();
+        else if (end === "break") controller.error(new TypeError("connection reset"));
+        else return new Promise<void>(() => {});
+      },
+    });
+    return Promise.resolve(
+      new Response(body, { headers: { "content-type": "text/event-stream" } }),
+    );
+  };
+}
+const refused: FetchLike = () => Promise.reject(new TypeError("connection refused"));
+const status =
+  (code: number, error: Parameters<typeof errorBody>[0]): FetchLike =>
+  () =>
+    Promise.resolve(Response.json(errorBody(error, "x"), { status: code }));
+const hangs: FetchLike = (_url, init) =>
+  new Promise((_, reject) =>
+    init.signal?.addEventListener("abort", () => reject(init.signal?.reason)),
+  );
+
+function open(byRegion: Record<string, FetchLike>, options: { signal?: AbortSignal } = {}) {
+  const tried: string[] = [];
+  const verdicts: string[] = [];
+  const fetch: FetchLike = (url, init) => {
+    const region = new URL(url).host.split(".")[0] ?? "";
+    tried.push(region);
+    const answer = byRegion[region];
+    if (!answer) throw new Error(`unexpected ${region}`);
+    return answer(url, init);
+  };
+  const result = openOriginStream(CANDIDATES, REQUEST, {
+    secret: "s",
+    traceparent: "00-x-y-01",
+    budgetMs: 60_000,
+    record: (region, verdict) => verdicts.push(`${region}:${verdict}`),
+    fetch,
+    firstEventTimeoutMs: 50,
+    ...options,
+  });
+  return { result, tried, verdicts };
+}
+
+async function drain(events: AsyncGenerator<GenerationEvent, void>) {
+  const seen: GenerationEvent[] = [];
+  for await (const event of events) seen.push(event);
+  return seen;
+}
+
+describe("openOriginStream before the first event", () => {
+  it.each([
+    ["refused", refused],
+    ["503", status(503, "not_ready")],
+    ["500", status(500, "internal_error")],
+    ["a stream that closes before any event", streamOf("")],
+    ["a stream that breaks before any event", streamOf(": hello\n\n", "break")],
+    ["silence past the first-event timeout", hangs],
+  ])("moves on to the next origin after %s", async (_label, us) => {
+    const { result, tried, verdicts } = open({ us, eu: streamOf(sse([QUEUED])) });
+    const opened = await result;
+    expect(opened.ok && opened.origin.region).toBe("eu");
+    expect(tried).toEqual(["us", "eu"]);
+    expect(verdicts).toEqual(["us:failure", "eu:success"]);
+  });
+
+  it.each([
+    ["a 400", status(400, "invalid_request"), "rejected"],
+    ["a 429", status(429, "overloaded"), "rejected"],
+    ["a 504", status(504, "deadline_exceeded"), "deadline_exceeded"],
+    ["a JSON 200", () => Promise.resolve(Response.json({})), "upstream_error"],
+  ])("stops at %s", async (_label, us, kind) => {
+    const { result, tried } = open({ us });
+    const opened = await result;
+    expect(opened.ok ? null : opened.failure.kind).toBe(kind);
+    expect(tried).toEqual(["us"]);
+  });
+
+  it("says no_capacity when every origin was unreachable, upstream_error when one failed with a 5xx", async () => {
+    const down = await open({ us: refused, eu: status(503, "not_ready") }).result;
+    expect(down.ok ? null : down.failure).toEqual({ kind: "no_capacity" });
+    const broken = await open({ us: status(502, "upstream_error"), eu: refused }).result;
+    expect(broken.ok ? null : broken.failure).toEqual({ kind: "upstream_error", region: "us" });
+  });
+});
+
+describe("openOriginStream after the first event", () => {
+  it("relays every event up to the terminal one and stops there", async () => {
+    const done: GenerationEvent = { event: "canceled", data: { request_id: "gen_1" } };
+    const opened = await open({ us: streamOf(sse([QUEUED, PROGRESS, done, PROGRESS])) }).result;
+    if (!opened.ok) throw new Error("did not open");
+    expect((await drain(opened.events)).map((e) => e.event)).toEqual([
+      "queued",
+      "progress",
+      "canceled",
+    ]);
+  });
+
+  it.each([
+    ["closes", "close"],
+    ["breaks", "break"],
+  ] as const)(
+    "ends with failed and a reason when the origin %s mid-run, never moving on",
+    async (_l, end) => {
+      const { result, tried, verdicts } = open({ us: streamOf(sse([QUEUED, PROGRESS]), end) });
+      const opened = await result;
+      if (!opened.ok) throw new Error("did not open");
+      const events = await drain(opened.events);
+      expect(events.map((e) => e.event)).toEqual(["queued", "progress", "failed"]);
+      const failed = events[2] as Extract<GenerationEvent, { event: "failed" }>;
+      expect(failed.data.error.code).toBe("upstream_error");
+      expect(failed.data.error.message).toMatch(/[Rr]egion us/);
+      expect(tried).toEqual(["us"]);
+      expect(verdicts).toEqual(["us:success", "us:failure"]);
+    },
+  );
+
+  it("ends with canceled when the caller stops it for a cancel", async () => {
+    const stop = new AbortController();
+    const opened = await open({ us: streamOf(sse([QUEUED]), "hang") }, { signal: stop.signal })
+      .result;
+    if (!opened.ok) throw new Error("did not open");
+    const first = await opened.events.next();
+    expect(first.value).toEqual(QUEUED);
+    stop.abort(new StreamStop("canceled"));
+    const rest = await drain(opened.events);
+    expect(rest).toEqual([{ event: "canceled", data: { request_id: "gen_1" } }]);
+  });
+});

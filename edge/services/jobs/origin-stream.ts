@@ -1,0 +1,208 @@
+// Streams one generation from the best origin that answers: fails over before the first event, never after.
+import { errorBody } from "../../../protocol/errors";
+import type { GenerationEvent } from "../../../protocol/events";
+import { signRequest } from "../../../protocol/signing";
+import type { FetchLike } from "../origins/origin-call";
+import type { OriginTarget } from "../origins/origin-config";
+import type { DispatchFailure, OriginRequest } from "../origins/origin-dispatch";
+import { readOriginError, retryAfterSeconds } from "../origins/origin-response";
+import type { AttemptVerdict, RouteCandidate } from "../regions/region-router";
+import { type ReadResult, SseEventReader } from "./sse-event-reader";
+
+const GENERATE_PATH = "/internal/v1/generate";
+/** The origin answers only once its scheduler has admitted (or refused) the job: normally within
+ *  milliseconds. An origin silent for this long is treated as down and the next one is tried. */
+export const FIRST_EVENT_TIMEOUT_MS = 15_000;
+/** Past the deadline the origin's own check answers first; this covers the last event's transfer. */
+const STREAM_GRACE_MS = 5_000;
+
+export interface OriginStreamOptions {
+  readonly secret: string;
+  readonly traceparent: string;
+  /** The whole generation's deadline; each attempt gets what is left of it. */
+  readonly budgetMs: number;
+  /** Aborting it ends the stream; its reason decides the terminal event (see `StreamStop`). */
+  readonly signal?: AbortSignal;
+  readonly record: (region: string, verdict: AttemptVerdict) => void;
+  readonly fetch?: FetchLike;
+  readonly now?: () => number;
+  readonly firstEventTimeoutMs?: number;
+}
+
+/** Abort reasons a caller may give: a cancel ends the stream `canceled`, anything else `failed`. */
+export class StreamStop extends Error {
+  constructor(readonly why: "canceled" | "deadline") {
+    super(why);
+    this.name = "StreamStop";
+  }
+}
+
+export type OriginStream =
+  | {
+      readonly ok: true;
+      readonly origin: OriginTarget;
+      /** Starts with the first event and ends with exactly one terminal event, whatever happens. */
+      readonly events: AsyncGenerator<GenerationEvent, void>;
+    }
+  | { readonly ok: false; readonly failure: DispatchFailure; readonly attempts: number };
+
+type Attempt =
+  | { readonly ok: true; readonly reader: SseEventReader; readonly first: GenerationEvent }
+  | { readonly ok: false; readonly verdict: DispatchFailure | "next" | "next_after_error" };
+
+export async function openOriginStream(
+  candidates: readonly RouteCandidate[],
+  request: OriginRequest & { preview_every: number },
+  options: OriginStreamOptions,
+): Promise<OriginStream> {
+  const now = options.now ?? Date.now;
+  const startedAt = now();
+  let attempts = 0;
+  let serverError: string | null = null;
+  for (const target of candidates) {
+    const remaining = options.budgetMs - (now() - startedAt);
+    if (remaining < 100 || options.signal?.aborted) break;
+    attempts += 1;
+    const stop = new AbortController();
+    const signal = AbortSignal.any([
+      stop.signal,
+      AbortSignal.timeout(remaining + STREAM_GRACE_MS),
+      ...(options.signal ? [options.signal] : []),
+    ]);
+    const body = JSON.stringify({ ...request, deadline_ms: Math.floor(remaining) });
+    const attempt = await attemptStream(target, body, signal, stop, options);
+    if (attempt.ok) {
+      options.record(target.region, "success");
+      const events = relay(target, request.request_id, attempt, signal, options);
+      return { ok: true, origin: target, events };
+    }
+    stop.abort();
+    if (attempt.verdict === "next" || attempt.verdict === "next_after_error") {
+      options.record(target.region, "failure");
+      if (attempt.verdict === "next_after_error") serverError = target.region;
+      continue;
+    }
+    options.record(target.region, attempt.verdict.kind === "rejected" ? "success" : "failure");
+    return { ok: false, failure: attempt.verdict, attempts };
+  }
+  const failure: DispatchFailure = serverError
+    ? { kind: "upstream_error", region: serverError }
+    : { kind: "no_capacity" };
+  return { ok: false, failure, attempts };
+}
+
+async function attemptStream(
+  target: OriginTarget,
+  body: string,
+  signal: AbortSignal,
+  stop: AbortController,
+  options: OriginStreamOptions,
+): Promise<Attempt> {
+  const signed = await signRequest(options.secret, { method: "POST", path: GENERATE_PATH, body });
+  const fetcher: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+  const firstTimer = setTimeout(
+    () => stop.abort(),
+    options.firstEventTimeoutMs ?? FIRST_EVENT_TIMEOUT_MS,
+  );
+  try {
+    let response: Response;
+    try {
+      response = await fetcher(`${target.url}${GENERATE_PATH}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "text/event-stream",
+          traceparent: options.traceparent,
+          ...signed,
+        },
+        body,
+        signal,
+      });
+    } catch {
+      // Refused, reset or silent before any answer: nothing was admitted there.
+      return { ok: false, verdict: "next" };
+    }
+    if (!response.ok) return { ok: false, verdict: await judgeRefusal(response, target.region) };
+    const type = response.headers.get("content-type") ?? "";
+    if (!response.body || !type.includes("text/event-stream")) {
+      await response.body?.cancel();
+      return { ok: false, verdict: { kind: "upstream_error", region: target.region } };
+    }
+    const reader = new SseEventReader(response.body);
+    const first = await reader.next();
+    if (first.kind === "event") return { ok: true, reader, first: first.event };
+    // The origin died (or went silent) before its first event: safe to try the next one.
+    reader.close();
+    return { ok: false, verdict: "next_after_error" };
+  } finally {
+    clearTimeout(firstTimer);
+  }
+}
+
+async function judgeRefusal(
+  response: Response,
+  region: string,
+): Promise<DispatchFailure | "next" | "next_after_error"> {
+  const json = await response.json().catch(() => null);
+  if (response.status === 503) return "next";
+  if (response.status === 504) return { kind: "deadline_exceeded", region };
+  if (response.status >= 500) return "next_after_error";
+  return {
+    kind: "rejected",
+    region,
+    status: response.status,
+    error: readOriginError(json),
+    retryAfterSeconds: retryAfterSeconds(response.headers.get("retry-after")),
+  };
+}
+
+async function* relay(
+  target: OriginTarget,
+  requestId: string,
+  attempt: Extract<Attempt, { ok: true }>,
+  signal: AbortSignal,
+  options: OriginStreamOptions,
+): AsyncGenerator<GenerationEvent, void> {
+  const { reader } = attempt;
+  try {
+    let read: ReadResult = { kind: "event", event: attempt.first };
+    while (read.kind === "event") {
+      yield read.event;
+      if (isTerminalEvent(read.event)) return;
+      read = await reader.next();
+    }
+    if (!(signal.reason instanceof StreamStop && signal.reason.why === "canceled")) {
+      options.record(target.region, "failure");
+    }
+    yield lostStream(target, requestId, signal, read);
+  } finally {
+    reader.close();
+  }
+}
+
+const isTerminalEvent = (event: GenerationEvent) =>
+  event.event === "completed" || event.event === "failed" || event.event === "canceled";
+
+/** The terminal event for a stream that ended without one: canceled on request, else failed with why. */
+function lostStream(
+  target: OriginTarget,
+  requestId: string,
+  signal: AbortSignal,
+  read: ReadResult,
+): GenerationEvent {
+  const reason: unknown = signal.reason;
+  if (reason instanceof StreamStop && reason.why === "canceled") {
+    return { event: "canceled", data: { request_id: requestId } };
+  }
+  // AbortSignal.timeout's reason is a DOMException named TimeoutError.
+  const timedOut =
+    (reason instanceof StreamStop && reason.why === "deadline") ||
+    (reason as { name?: unknown } | undefined)?.name === "TimeoutError";
+  if (timedOut) {
+    const message = `The generation did not finish within its deadline in region ${target.region}.`;
+    return { event: "failed", data: { error: errorBody("deadline_exceeded", message).error } };
+  }
+  const how = read.kind === "end" ? "closed the stream" : "dropped the connection";
+  const message = `Region ${target.region} ${how} after the generation started; nothing was charged.`;
+  return { event: "failed", data: { error: errorBody("upstream_error", message).error } };
+}

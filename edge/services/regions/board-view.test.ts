@@ -1,0 +1,57 @@
+// An isolate's view of the board: its own verdicts count at once; probes age out; real traffic outranks a stale "not ready".
+import { describe, expect, it } from "vitest";
+import type { OriginHealth } from "./board-store";
+import { type Board, healthView, noteVerdict, PROBE_MAX_AGE_MS } from "./board-view";
+import { type BreakerEntry, closedBreaker, DEFAULT_BREAKER_POLICY } from "./breaker";
+
+const POLICY = { ...DEFAULT_BREAKER_POLICY, failures: 2 };
+
+function board(
+  region: string,
+  fields: Partial<OriginHealth>,
+  breaker?: Partial<BreakerEntry>,
+): Board {
+  const health: OriginHealth = {
+    region,
+    ready: null,
+    load: null,
+    lastProbeAt: null,
+    breaker: { ...closedBreaker(0), ...breaker },
+    ...fields,
+  };
+  return new Map([[region, health]]);
+}
+
+describe("healthView", () => {
+  it("counts this isolate's failures at once, ahead of the board", () => {
+    const shared = board("v-local", {});
+    noteVerdict(shared, "v-local", "failure", POLICY, 100);
+    expect(healthView(shared, "v-local", POLICY, 100).breaker).toBe("closed");
+    noteVerdict(shared, "v-local", "failure", POLICY, 200);
+    expect(healthView(shared, "v-local", POLICY, 200).breaker).toBe("open");
+    // A later verdict on the board (another isolate's trial success) wins over the local one.
+    const later = board("v-local", {}, { updatedAt: 300 });
+    expect(healthView(later, "v-local", POLICY, 300).breaker).toBe("closed");
+  });
+
+  it("forgets a probe older than the maximum age", () => {
+    const probed = board("v-age", { ready: false, lastProbeAt: 1_000 });
+    expect(healthView(probed, "v-age", POLICY, 1_000).ready).toBe(false);
+    expect(healthView(probed, "v-age", POLICY, 1_001 + PROBE_MAX_AGE_MS).ready).toBeNull();
+  });
+
+  it("lets a success after a 'not ready' probe outrank it", () => {
+    const served = board(
+      "v-served",
+      { ready: false, lastProbeAt: 1_000 },
+      { updatedAt: 2_000, windowTotal: 1 },
+    );
+    expect(healthView(served, "v-served", POLICY, 2_000).ready).toBeNull();
+    const notSince = board(
+      "v-served",
+      { ready: false, lastProbeAt: 3_000 },
+      { updatedAt: 2_000, windowTotal: 1 },
+    );
+    expect(healthView(notSince, "v-served", POLICY, 3_000).ready).toBe(false);
+  });
+});

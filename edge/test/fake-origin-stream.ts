@@ -1,0 +1,177 @@
+// A FAKE streaming origin for Workers tests: answers POST /internal/v1/generate with text/event-stream (queued,
+// started, progress with previews, one terminal event) and POST /internal/v1/cancel, with scripted pauses and deaths.
+import { env } from "cloudflare:workers";
+import { vi } from "vitest";
+import { errorBody } from "../../protocol/errors";
+import { formatSse, type GenerationEvent } from "../../protocol/events";
+import {
+  type GenerateRequest,
+  GenerateRequestSchema,
+  type GenerateResponse,
+} from "../../protocol/generate";
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../protocol/signing";
+import { FAKE_ORIGINS, type OriginBehaviour, succeed, TEST_ORIGIN_SECRET } from "./fake-origin";
+
+export interface StreamCall {
+  region: string;
+  body: GenerateRequest;
+  accept: string;
+}
+
+/** What one streamed generation does; `holdAt` and `dieAt` are step numbers. */
+export interface StreamScript {
+  /** After writing this step's progress, wait until the generation is canceled. */
+  holdAt?: number;
+  /** After writing this step's progress, drop the connection with no terminal event. */
+  dieAt?: number;
+  /** End with this `failed` event after the last step instead of `completed`. */
+  failWith?: GenerationEvent & { event: "failed" };
+}
+
+export type StreamBehaviour =
+  | { kind: "stream"; script: StreamScript }
+  /** Any plain behaviour of the JSON fake (refuse, answer an error) before the first event. */
+  | { kind: "plain"; behaviour: OriginBehaviour }
+  /** A 200 event stream that closes before its first event. */
+  | { kind: "silent" };
+
+export const stream = (script: StreamScript = {}): StreamBehaviour => ({ kind: "stream", script });
+export const plain = (behaviour: OriginBehaviour): StreamBehaviour => ({
+  kind: "plain",
+  behaviour,
+});
+export const silent: StreamBehaviour = { kind: "silent" };
+
+/** A tiny "preview": a real 1×1 PNG, as the origin's latent projection would send a small image. */
+const PREVIEW_PNG =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC";
+
+interface Running {
+  canceled: boolean;
+  wake: () => void;
+}
+
+/** Region → hosts: the fake's `.test` hosts and whatever ORIGINS the Worker's own bindings name. */
+function originHosts(): Map<string, string> {
+  const hosts = new Map<string, string>();
+  const configured = JSON.parse(env.ORIGINS) as { region: string; url: string }[];
+  for (const o of [...FAKE_ORIGINS, ...configured]) hosts.set(new URL(o.url).host, o.region);
+  return hosts;
+}
+
+export function installStreamingOrigin(
+  behaviours: Record<string, StreamBehaviour> = {},
+  options: { other?: (request: Request) => Response | Promise<Response> } = {},
+) {
+  const calls: StreamCall[] = [];
+  const cancels: string[] = [];
+  const running = new Map<string, Running>();
+  const hosts = originHosts();
+
+  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+    const request = new Request(input, init);
+    const url = new URL(request.url);
+    const region = hosts.get(url.host);
+    if (!region) {
+      if (options.other) return options.other(request);
+      throw new TypeError(`fake origin: unexpected fetch to ${url.host}`);
+    }
+    const raw = await request.text();
+    const signature = await verifySignature(
+      [TEST_ORIGIN_SECRET],
+      {
+        timestamp: request.headers.get(TIMESTAMP_HEADER),
+        signature: request.headers.get(SIGNATURE_HEADER),
+      },
+      { method: request.method, path: url.pathname, body: raw },
+    );
+    if (!signature.ok) return Response.json(errorBody("invalid_signature", "bad"), { status: 401 });
+    if (url.pathname === "/internal/v1/cancel") {
+      const id = (JSON.parse(raw) as { request_id: string }).request_id;
+      cancels.push(id);
+      const job = running.get(id);
+      if (!job) return Response.json(errorBody("not_found", "no such job"), { status: 404 });
+      job.canceled = true;
+      job.wake();
+      return Response.json({ request_id: id, canceled: true });
+    }
+    const body = GenerateRequestSchema.parse(JSON.parse(raw));
+    calls.push({ region, body, accept: request.headers.get("accept") ?? "" });
+    const behaviour = behaviours[region] ?? stream();
+    if (behaviour.kind === "plain")
+      return behaviour.behaviour({ region, body, headers: request.headers } as never);
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    if (behaviour.kind === "silent") {
+      writable.close().catch(() => {});
+    } else {
+      const job: Running = { canceled: false, wake: () => {} };
+      running.set(body.request_id, job);
+      const script = behaviour.script;
+      // Woken only by a cancel, which arrives in the same (the job's) context: promises created
+      // in the test's context and resolved from a Durable Object's would never wake it.
+      const held = () =>
+        new Promise<void>((resolve) => {
+          job.wake = resolve;
+        });
+      play({ region, body, script, job, writable, held }).finally(() =>
+        running.delete(body.request_id),
+      );
+    }
+    return new Response(readable, { headers: { "content-type": "text/event-stream" } });
+  });
+
+  return {
+    calls,
+    cancels,
+    spy,
+    /** True while a generation with this request id is streaming (not canceled, not finished). */
+    isRunning: (requestId: string) => running.has(requestId),
+  };
+}
+
+async function play(args: {
+  region: string;
+  body: GenerateRequest;
+  script: StreamScript;
+  job: Running;
+  writable: WritableStream<Uint8Array>;
+  held: () => Promise<void>;
+}): Promise<void> {
+  const { region, body, script, job, writable, held } = args;
+  const writer = writable.getWriter();
+  const encoder = new TextEncoder();
+  let id = 0;
+  const send = (event: GenerationEvent) =>
+    writer.write(
+      encoder.encode(formatSse({ id: ++id, event: event.event, data: JSON.stringify(event.data) })),
+    );
+  const request_id = body.request_id;
+  const every = body.preview_every ?? 1;
+  try {
+    await send({ event: "queued", data: { request_id, position: 1 } });
+    await send({ event: "started", data: { request_id } });
+    for (let step = 1; step <= body.steps; step++) {
+      if (job.canceled) return void (await send({ event: "canceled", data: { request_id } }));
+      const preview =
+        every > 0 && (step - 1) % every === 0
+          ? { format: "png" as const, b64: PREVIEW_PNG, width: 1, height: 1 }
+          : undefined;
+      await send({
+        event: "progress",
+        data: { request_id, step, steps: body.steps, ...(preview ? { preview } : {}) },
+      });
+      if (script.dieAt === step) return void (await writer.abort(new Error("fake origin died")));
+      if (script.holdAt === step) await held();
+    }
+    if (job.canceled) return void (await send({ event: "canceled", data: { request_id } }));
+    if (script.failWith) return void (await send(script.failWith));
+    const completed = (await (
+      await succeed()({ region, body, headers: new Headers() } as never)
+    ).json()) as GenerateResponse;
+    await send({ event: "completed", data: completed });
+  } catch {
+    // The edge hung up: like the real origin, stop.
+  } finally {
+    writer.close().catch(() => {});
+  }
+}
