@@ -1,7 +1,14 @@
 // An isolate's view of the board: its own verdicts count at once; probes age out; real traffic outranks a stale "not ready".
 import { describe, expect, it } from "vitest";
 import type { OriginHealth } from "./board-store";
-import { type Board, healthView, noteVerdict, PROBE_MAX_AGE_MS } from "./board-view";
+import {
+  type Board,
+  batchVerdict,
+  healthView,
+  noteVerdict,
+  PROBE_MAX_AGE_MS,
+  SUCCESS_FLUSH_MS,
+} from "./board-view";
 import { type BreakerEntry, closedBreaker, DEFAULT_BREAKER_POLICY } from "./breaker";
 
 const POLICY = { ...DEFAULT_BREAKER_POLICY, failures: 2 };
@@ -53,5 +60,62 @@ describe("healthView", () => {
       { updatedAt: 2_000, windowTotal: 1 },
     );
     expect(healthView(notSince, "v-served", POLICY, 3_000).ready).toBe(false);
+  });
+});
+
+describe("batchVerdict", () => {
+  /** Batches as the picker does: decide, then note the verdict locally. */
+  function report(shared: Board, region: string, verdict: "success" | "failure", now: number) {
+    const batch = batchVerdict(shared, region, verdict, POLICY, now);
+    noteVerdict(shared, region, verdict, POLICY, now);
+    return batch;
+  }
+
+  it("holds routine successes and sends them as one count with the next flush", () => {
+    const shared = board("b-routine", {});
+    expect(report(shared, "b-routine", "success", 10_000)).toEqual({
+      priorSuccesses: 0,
+      verdict: "success",
+    });
+    expect(report(shared, "b-routine", "success", 10_100)).toBeNull();
+    expect(report(shared, "b-routine", "success", 10_200)).toBeNull();
+    expect(report(shared, "b-routine", "success", 10_000 + SUCCESS_FLUSH_MS)).toEqual({
+      priorSuccesses: 2,
+      verdict: "success",
+    });
+  });
+
+  it("sends a failure at once, after the successes held before it", () => {
+    const shared = board("b-failure", {});
+    report(shared, "b-failure", "success", 20_000);
+    report(shared, "b-failure", "success", 20_100);
+    expect(report(shared, "b-failure", "failure", 20_200)).toEqual({
+      priorSuccesses: 1,
+      verdict: "failure",
+    });
+  });
+
+  it("sends the success that follows a failure at once: it resets the run of failures", () => {
+    const shared = board("b-recover", {});
+    report(shared, "b-recover", "success", 30_000);
+    report(shared, "b-recover", "failure", 30_100);
+    expect(report(shared, "b-recover", "success", 30_200)).toEqual({
+      priorSuccesses: 0,
+      verdict: "success",
+    });
+  });
+
+  it("sends a half-open trial's success at once", () => {
+    const halfOpen = board(
+      "b-trial",
+      {},
+      { state: "open", openedAt: 0, consecutiveFailures: 2, updatedAt: 0 },
+    );
+    const after = POLICY.cooldownMs + 1;
+    expect(healthView(halfOpen, "b-trial", POLICY, after).breaker).toBe("half_open");
+    expect(report(halfOpen, "b-trial", "success", after)).toEqual({
+      priorSuccesses: 0,
+      verdict: "success",
+    });
   });
 });

@@ -27,6 +27,46 @@ const local = new Map<string, BreakerEntry>();
 /** Trials this isolate asked for (granted or refused): not asked again until this time. */
 const trialHolds = new Map<string, number>();
 
+/** Routine successes reach the board at most this often per region and isolate, as one count. */
+export const SUCCESS_FLUSH_MS = 1_000;
+/** Successes held back per region, and when this isolate last sent that region's verdicts. */
+const heldSuccesses = new Map<string, { count: number; sentAt: number }>();
+
+/** What to send the board for one verdict: the successes held before it, then the verdict itself. */
+export interface VerdictBatch {
+  readonly priorSuccesses: number;
+  readonly verdict: AttemptVerdict;
+}
+
+/**
+ * Every request reports a verdict, and one board serves every isolate, so routine news travels in
+ * bulk: a success on a healthy breaker (closed, no failure in a row) is held and sent with the next
+ * flush, at most once per SUCCESS_FLUSH_MS. Anything that can change a breaker (a failure, a
+ * success after failures, a half-open trial's outcome) goes at once, after the successes held
+ * before it, so the board sees them in order. Returns null for a success held back.
+ * Call it before `noteVerdict`, which moves this isolate's view past the verdict.
+ */
+export function batchVerdict(
+  board: Board,
+  region: string,
+  verdict: AttemptVerdict,
+  policy: BreakerPolicy,
+  now: number,
+): VerdictBatch | null {
+  const held = heldSuccesses.get(region) ?? { count: 0, sentAt: 0 };
+  const breaker = breakerOf(board, region, now);
+  const routine =
+    verdict === "success" &&
+    breakerState(breaker, policy, now) === "closed" &&
+    breaker.consecutiveFailures === 0;
+  if (routine && now - held.sentAt < SUCCESS_FLUSH_MS) {
+    heldSuccesses.set(region, { count: held.count + 1, sentAt: held.sentAt });
+    return null;
+  }
+  heldSuccesses.set(region, { count: 0, sentAt: now });
+  return { priorSuccesses: held.count, verdict };
+}
+
 export async function boardView(
   load: () => Promise<Board>,
   waitUntil: (promise: Promise<unknown>) => void,
@@ -105,6 +145,7 @@ export const cachedBoard = (): Board | null => snapshots.peek();
 /** Forgets what this isolate saw of a region (it left the registry; a new one by that name starts clean). */
 export function forgetRegion(region: string): void {
   local.delete(region);
+  heldSuccesses.delete(region);
   trialHolds.delete(region);
   snapshots.purge();
 }

@@ -20,8 +20,14 @@ export class RegionBoardClient {
     return { at: snapshot.at, origins: snapshot.origins as OriginHealth[] };
   }
 
-  async record(region: string, verdict: AttemptVerdict, policy: BreakerPolicy): Promise<void> {
-    await this.board().record(region, verdict, policy);
+  /** `priorSuccesses`: routine successes this isolate held back, applied before `verdict`. */
+  async record(
+    region: string,
+    verdict: AttemptVerdict,
+    policy: BreakerPolicy,
+    priorSuccesses = 0,
+  ): Promise<void> {
+    await this.board().record(region, verdict, policy, priorSuccesses);
   }
 
   async acquireTrial(region: string, policy: BreakerPolicy, leaseMs: number): Promise<boolean> {

@@ -37,6 +37,17 @@ describe("RegionBoard", () => {
     expect(eu?.lastProbeAt).not.toBeNull();
   });
 
+  it("counts held successes into a closed breaker's window, never as a half-open trial's outcome", async () => {
+    const b = board("held");
+    await b.record("us", "success", NO_COOLDOWN, 4);
+    expect((await entryOf("held", "us"))?.breaker).toMatchObject({ windowTotal: 5 });
+    await b.record("eu", "failure", NO_COOLDOWN);
+    await b.record("eu", "failure", NO_COOLDOWN);
+    // Half-open now (no cool-down): successes held from before must not close it; the failure counts.
+    await b.record("eu", "failure", NO_COOLDOWN, 3);
+    expect((await entryOf("held", "eu"))?.breaker.state).toBe("open");
+  });
+
   it("forgets a region", async () => {
     const b = board("forget");
     await b.record("ap", "failure", NO_COOLDOWN);

@@ -2,7 +2,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { LoadReport } from "../../../protocol/load";
 import { BoardStore, type OriginHealth, unknownHealth } from "./board-store";
-import { type BreakerPolicy, grantTrial, recordVerdict } from "./breaker";
+import { type BreakerPolicy, breakerState, grantTrial, recordVerdict } from "./breaker";
 import type { AttemptVerdict } from "./region-router";
 
 export const BOARD_NAME = "global";
@@ -29,6 +29,9 @@ export interface BoardSnapshot {
  * restart is re-admitted only by a successful half-open trial of real traffic.
  * Requires a SQLite-backed class: `new_sqlite_classes = ["RegionBoard"]` in the wrangler migration.
  */
+/** More held successes than this in one report add nothing (the window counts are long past the threshold). */
+const MAX_HELD_SUCCESSES = 10_000;
+
 export class RegionBoard extends DurableObject<unknown> {
   private readonly store: BoardStore;
   private readonly health: Map<string, OriginHealth>;
@@ -43,10 +46,18 @@ export class RegionBoard extends DurableObject<unknown> {
     return { at: Date.now(), origins: [...this.health.values()] };
   }
 
-  record(region: string, verdict: AttemptVerdict, policy: BreakerPolicy): void {
+  /** One verdict, after `priorSuccesses` successes an isolate held back (see board-view batchVerdict). */
+  record(region: string, verdict: AttemptVerdict, policy: BreakerPolicy, priorSuccesses = 0): void {
     const now = Date.now();
     const current = this.entry(region, now);
-    this.put({ ...current, breaker: recordVerdict(current.breaker, verdict, policy, now) });
+    let breaker = current.breaker;
+    // Held successes predate this call: news for the error-rate window of a closed breaker only,
+    // never a half-open trial's outcome.
+    const held = Math.min(priorSuccesses, MAX_HELD_SUCCESSES);
+    for (let i = 0; i < held && breakerState(breaker, policy, now) === "closed"; i++) {
+      breaker = recordVerdict(breaker, "success", policy, now);
+    }
+    this.put({ ...current, breaker: recordVerdict(breaker, verdict, policy, now) });
   }
 
   /** True when the caller may send its request there: closed, or the one half-open trial is theirs. */

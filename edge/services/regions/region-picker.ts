@@ -2,6 +2,7 @@
 
 import {
   type Board,
+  batchVerdict,
   boardView,
   cachedBoard,
   healthView,
@@ -55,9 +56,19 @@ export class RegionPicker implements RegionRouter {
   }
 
   record(region: string, verdict: AttemptVerdict): void {
-    noteVerdict(cachedBoard() ?? new Map(), region, verdict, this.deps.policy, this.now());
+    const board = cachedBoard() ?? new Map();
+    const now = this.now();
+    const batch = batchVerdict(board, region, verdict, this.deps.policy, now);
+    noteVerdict(board, region, verdict, this.deps.policy, now);
+    if (!batch) return;
+    const sent = this.deps.board.record(
+      region,
+      batch.verdict,
+      this.deps.policy,
+      batch.priorSuccesses,
+    );
     this.deps.waitUntil(
-      this.deps.board.record(region, verdict, this.deps.policy).catch((error: unknown) => {
+      sent.catch((error: unknown) => {
         console.error(
           JSON.stringify({
             level: "error",
