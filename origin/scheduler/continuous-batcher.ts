@@ -11,7 +11,7 @@ import { CostModel } from "./cost-model";
 import type { GenerationJob, JobOutcome, JobScheduler } from "./job-scheduler";
 import { planStep } from "./plan-step";
 import { CountingEvents, type SchedulerEvents } from "./scheduler-events";
-import { WorkItem } from "./work-item";
+import { WorkItem, type WorkState } from "./work-item";
 
 export interface BatcherOptions {
   policy?: BatchPolicy;
@@ -219,6 +219,13 @@ export class ContinuousBatcher implements JobScheduler {
 
   inFlight(): number {
     return this.items.reduce((s, i) => s + i.unetRows, 0);
+  }
+
+  /** UNet rows per state: waiting to start, in the running batch, paused by preemption. */
+  rowsByState(): Record<WorkState, number> {
+    const rows: Record<WorkState, number> = { queued: 0, running: 0, paused: 0 };
+    for (const item of this.items) rows[item.state] += item.unetRows;
+    return rows;
   }
 
   async drain(): Promise<void> {

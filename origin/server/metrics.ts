@@ -36,6 +36,12 @@ export function createOriginMetrics() {
       "darkroom_origin_postprocess_seconds",
       "Conversion and image encoding time per request",
     ),
+    rows: new Gauge({
+      name: "darkroom_origin_rows",
+      help: "UNet rows now queued, in the running batch, or paused (CFG rows count twice)",
+      labelNames: ["state"],
+      registers: [registry],
+    }),
     batchRows: new Histogram({
       name: "darkroom_origin_batch_rows",
       help: "UNet rows per denoising step (CFG rows count twice)",

@@ -24,6 +24,9 @@ export function healthRoutes(state: OriginState, metrics: OriginMetrics) {
           embeddings: parts.pipeline.embeddings,
           latents: parts.scheduler.latents,
         });
+        for (const [state, rows] of Object.entries(parts.scheduler.rowsByState())) {
+          metrics.rows.set({ state }, rows);
+        }
       }
       c.header("content-type", metrics.registry.contentType);
       return c.body(await metrics.registry.metrics());
