@@ -1,17 +1,19 @@
 // The per-request service container the init middleware puts in `c.var.services`; no hono here.
 import { openDatabase } from "../db/client";
+import type { Bindings } from "../env";
 import { type AuditLog, D1AuditLog } from "./audit/audit-log";
 import { D1IdempotencyStore, type IdempotencyStore } from "./idempotency/idempotency-store";
 import { type ImageStore, R2ImageStore } from "./images/image-store";
 import { D1KeyStore, type KeyStore } from "./keys/key-store";
 import { OriginDispatcher } from "./origins/origin-dispatch";
 import type { BreakerPolicy } from "./regions/breaker";
+import { breakerPolicy } from "./regions/breaker-policy";
 import { D1OriginRegistry, type OriginRegistry } from "./regions/origin-registry";
 import { RegionBoardClient } from "./regions/region-board-client";
 import type { RegionBoard } from "./regions/region-board-do";
 import { RegionPicker } from "./regions/region-picker";
 import type { RegionRouter } from "./regions/region-router";
-import type { RttTable } from "./regions/rtt-table";
+import { type RttTable, rttTable } from "./regions/rtt-table";
 import { D1SafetyTerms, type SafetyTermsSource } from "./safety-terms/tenant-safety-terms";
 import { DurableTenantGate } from "./tenant-gate/durable-tenant-gate";
 import type { TenantGateService } from "./tenant-gate/tenant-gate";
@@ -51,6 +53,25 @@ export interface ServiceDeps {
   /** The request's `executionCtx.waitUntil`: work that must finish but must not delay the response. */
   waitUntil: (promise: Promise<unknown>) => void;
   now?: () => Date;
+}
+
+/** The services of a request (init middleware) or of a Durable Object (a job), from the Worker's bindings. */
+export function servicesFromEnv(
+  env: Bindings,
+  waitUntil: (promise: Promise<unknown>) => void,
+): Services {
+  return buildServices({
+    db: env.DB,
+    keysCache: env.KEYS_CACHE,
+    images: env.IMAGES,
+    tenantGate: env.TENANT_GATE,
+    origins: env.ORIGINS,
+    originSecret: env.ORIGIN_SHARED_SECRET,
+    regionBoard: env.REGION_BOARD,
+    breakerPolicy: breakerPolicy(env),
+    rtt: rttTable(env.REGION_RTT),
+    waitUntil,
+  });
 }
 
 export function buildServices(deps: ServiceDeps): Services {

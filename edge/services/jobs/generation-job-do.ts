@@ -5,11 +5,10 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../../env";
 import type { OriginTarget } from "../origins/origin-config";
-import type { Services } from "../services";
+import { type Services, servicesFromEnv } from "../services";
 import { failureAsJobError } from "./job-errors";
 import { settleJob, terminalEvent } from "./job-finish";
 import { type JobEnd, runJob } from "./job-run";
-import { jobServices } from "./job-services";
 import { snapshotOf } from "./job-snapshot";
 import { isFinished, type JobEvent, type JobSnapshot, type JobSpec } from "./job-spec";
 import { type JobRow, JobStore } from "./job-store";
@@ -243,7 +242,7 @@ export class GenerationJob extends DurableObject<Bindings> {
   }
 
   private services(waitUntil: (promise: Promise<unknown>) => void = () => {}): Services {
-    return jobServices(this.env, waitUntil);
+    return servicesFromEnv(this.env, waitUntil);
   }
 }
 

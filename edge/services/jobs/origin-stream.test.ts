@@ -114,6 +114,27 @@ describe("openOriginStream before the first event", () => {
     expect(verdicts).toEqual(["us:failure", "eu:success"]);
   });
 
+  it("gives a hung first origin only its first-byte budget, so the next one fits a fast deadline", async () => {
+    // No explicit first-event timeout: derived from the candidates' predictions (about 1 s here),
+    // where the 15 s ceiling alone would have spent the whole 5 s fast-tier deadline on `us`.
+    const predicted = CANDIDATES.map((c) => ({ ...c, predictedMs: 10 }));
+    const tried: string[] = [];
+    const byRegion: Record<string, FetchLike> = { us: hangs, eu: streamOf(sse([QUEUED])) };
+    const opened = await openOriginStream(predicted, REQUEST, {
+      secret: "s",
+      traceparent: "00-x-y-01",
+      budgetMs: 5_000,
+      record: () => {},
+      fetch: (url, init) => {
+        const region = new URL(url).host.split(".")[0] ?? "";
+        tried.push(region);
+        return (byRegion[region] as FetchLike)(url, init);
+      },
+    });
+    expect(opened.ok && opened.origin.region).toBe("eu");
+    expect(tried).toEqual(["us", "eu"]);
+  });
+
   it.each([
     ["a 400", status(400, "invalid_request"), "rejected"],
     ["a 429", status(429, "overloaded"), "rejected"],

@@ -2,6 +2,7 @@
 import { errorBody } from "../../../protocol/errors";
 import type { GenerationEvent } from "../../../protocol/events";
 import { signRequest } from "../../../protocol/signing";
+import { DEFAULT_FAILOVER_TIMING, firstByteBudget } from "../origins/failover-timing";
 import type { FetchLike } from "../origins/origin-call";
 import type { OriginTarget } from "../origins/origin-config";
 import type { DispatchFailure, OriginRequest } from "../origins/origin-dispatch";
@@ -11,7 +12,9 @@ import { type ReadResult, SseEventReader } from "./sse-event-reader";
 
 const GENERATE_PATH = "/internal/v1/generate";
 /** The origin answers only once its scheduler has admitted (or refused) the job: normally within
- *  milliseconds. An origin silent for this long is treated as down and the next one is tried. */
+ *  milliseconds. An origin silent for this long is treated as down and the next one is tried; with
+ *  another candidate left, sooner: within the first-byte budget the sync path uses (failover-timing),
+ *  so a hung origin still leaves the next one its share of the deadline. */
 export const FIRST_EVENT_TIMEOUT_MS = 15_000;
 /** Past the deadline the origin's own check answers first; this covers the last event's transfer. */
 const STREAM_GRACE_MS = 5_000;
@@ -59,9 +62,16 @@ export async function openOriginStream(
   const startedAt = now();
   let attempts = 0;
   let serverError: string | null = null;
-  for (const target of candidates) {
+  for (const [index, target] of candidates.entries()) {
     const remaining = options.budgetMs - (now() - startedAt);
     if (remaining < 100 || options.signal?.aborted) break;
+    const next = candidates[index + 1] ?? null;
+    const firstEventMs =
+      options.firstEventTimeoutMs ??
+      Math.min(
+        FIRST_EVENT_TIMEOUT_MS,
+        firstByteBudget(target, next, remaining, DEFAULT_FAILOVER_TIMING) ?? remaining,
+      );
     attempts += 1;
     const stop = new AbortController();
     const signal = AbortSignal.any([
@@ -70,7 +80,7 @@ export async function openOriginStream(
       ...(options.signal ? [options.signal] : []),
     ]);
     const body = JSON.stringify({ ...request, deadline_ms: Math.floor(remaining) });
-    const attempt = await attemptStream(target, body, signal, stop, options);
+    const attempt = await attemptStream(target, body, signal, stop, firstEventMs, options);
     if (attempt.ok) {
       options.record(target.region, "success");
       const events = relay(target, request.request_id, attempt, signal, options);
@@ -96,14 +106,12 @@ async function attemptStream(
   body: string,
   signal: AbortSignal,
   stop: AbortController,
+  firstEventMs: number,
   options: OriginStreamOptions,
 ): Promise<Attempt> {
   const signed = await signRequest(options.secret, { method: "POST", path: GENERATE_PATH, body });
   const fetcher: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
-  const firstTimer = setTimeout(
-    () => stop.abort(),
-    options.firstEventTimeoutMs ?? FIRST_EVENT_TIMEOUT_MS,
-  );
+  const firstTimer = setTimeout(() => stop.abort(), firstEventMs);
   try {
     let response: Response;
     try {
