@@ -98,6 +98,26 @@ describe("the official openai client against the local stack", () => {
     await anonymous.arrayBuffer();
   });
 
+  it("streams partial images, then the completed image, with stream: true", async () => {
+    const stream = await client.images.generate({
+      model,
+      prompt: "a blue square on a green field",
+      size: "256x256",
+      quality: "medium",
+      stream: true,
+      partial_images: 2,
+    });
+    const events = [];
+    for await (const event of stream) events.push(event);
+    const partials = events.filter((e) => e.type === "image_generation.partial_image");
+    const completed = events.filter((e) => e.type === "image_generation.completed");
+    expect(partials.length).toBeGreaterThanOrEqual(1);
+    expect(partials.map((e) => e.partial_image_index)).toEqual(partials.map((_, i) => i));
+    expect(completed).toHaveLength(1);
+    expect(events.at(-1)?.type).toBe("image_generation.completed");
+    expect(isPng(Buffer.from(completed[0]?.b64_json ?? "", "base64"))).toBe(true);
+  });
+
   it("surfaces a bad key as OpenAI.AuthenticationError (401)", async () => {
     const stranger = new OpenAI({
       apiKey: `drk_${"x".repeat(40)}`,
