@@ -2,8 +2,8 @@
 import type { GenerateResponse } from "../../../protocol/generate";
 import { runSafety, type SafetyResult } from "../../safety";
 import type { AuditNotes } from "../audit/audit-draft";
-import type { DispatchFailure, OriginDispatcher, OriginRequest } from "../origins/origin-dispatch";
-import type { RegionRouter, RouteQuery } from "../regions/region-router";
+import type { DispatchFailure, OriginDispatcher } from "../origins/origin-dispatch";
+import type { RegionRouter } from "../regions/region-router";
 import type { SafetyTermsSource } from "../safety-terms/tenant-safety-terms";
 import type {
   AdmitRejection,
@@ -12,6 +12,7 @@ import type {
   TenantLimits,
 } from "../tenant-gate/tenant-gate";
 import type { GenerationPlan } from "./generation-plan";
+import { originRequestFor, routeQueryFor } from "./origin-request";
 
 /** The slot and the quota hold outlive the deadline by this much before the gate reclaims them. */
 export const LEASE_MARGIN_MS = 30_000;
@@ -121,8 +122,13 @@ export class ImageGeneration {
     let deliveredImages = 0;
     try {
       const originStart = this.now();
-      const request = originRequest(plan, target, safety);
-      const candidates = await this.deps.regions.candidates(routeQuery(plan, target));
+      const request = originRequestFor(plan, {
+        generationId: target.generationId,
+        tenantId: target.tenantId,
+        storePrompt: target.storePrompt,
+        safety,
+      });
+      const candidates = await this.deps.regions.candidates(routeQueryFor(plan, target.route));
       const result = await this.deps.origins.generate(
         candidates,
         request,
@@ -176,47 +182,4 @@ export class ImageGeneration {
       );
     }
   }
-}
-
-/** What region selection needs: the work (tier, model, steps, size) and where it came from and may go. */
-export function routeQuery(plan: GenerationPlan, target: GenerationTarget): RouteQuery {
-  return {
-    tier: plan.tier,
-    model: plan.model,
-    steps: plan.steps,
-    width: plan.width,
-    height: plan.height,
-    n: plan.n,
-    residency: target.route.residency,
-    colo: target.route.colo,
-    continent: target.route.continent,
-    deadlineMs: plan.deadlineMs,
-  };
-}
-
-function originRequest(
-  plan: GenerationPlan,
-  target: GenerationTarget,
-  safety: SafetyResult,
-): OriginRequest {
-  return {
-    request_id: target.generationId,
-    tenant_id: target.tenantId,
-    tier: plan.tier,
-    model: plan.model,
-    // The cleaned text: the model sees exactly what the prefilter judged.
-    prompt: plan.cleanedPrompt,
-    negative_prompt: plan.negativePrompt,
-    n: plan.n,
-    width: plan.width,
-    height: plan.height,
-    steps: plan.steps,
-    guidance_scale: plan.guidanceScale,
-    seed: plan.seed,
-    scheduler: plan.scheduler,
-    output_format: plan.outputFormat,
-    priority: 5,
-    safety: { decision: safety.decision, policy_version: safety.policyVersion },
-    store_prompt: target.storePrompt,
-  };
 }

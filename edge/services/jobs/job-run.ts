@@ -1,5 +1,6 @@
 // One job's trip to an origin: stream its events into the job's log, and turn the end into an outcome.
 import type { GenerateResponse } from "../../../protocol/generate";
+import { routeQueryFor, streamRequest } from "../generation/origin-request";
 import { type ImageStore, storeGeneratedImages } from "../images/image-store";
 import type { FetchLike } from "../origins/origin-call";
 import type { OriginTarget } from "../origins/origin-config";
@@ -7,7 +8,6 @@ import type { RegionRouter, RouteQuery } from "../regions/region-router";
 import { failureAsJobError } from "./job-errors";
 import type { JobError, JobEvent, JobResult, JobSpec } from "./job-spec";
 import { openOriginStream, StreamStop } from "./origin-stream";
-import { routeQueryFor, streamRequest } from "./stream-request";
 
 export type JobEnd =
   | { readonly status: "completed"; readonly result: JobResult }

@@ -1,9 +1,9 @@
-// What a streamed generation asks of routing and of the origin: built from the plan, shared by jobs and stream:true.
+// What a generation asks of routing and of the origin, built from its plan: shared by sync, stream:true and jobs.
 import { defaultPreviewEvery } from "../../../protocol/generate";
-import type { GenerationPlan } from "../generation/generation-plan";
-import type { GenerationTarget } from "../generation/image-generation";
 import type { OriginRequest } from "../origins/origin-dispatch";
 import type { RouteQuery } from "../regions/region-router";
+import type { GenerationPlan } from "./generation-plan";
+import type { GenerationTarget } from "./image-generation";
 
 export interface StreamIdentity {
   /** The gate's reservation id and the origin's request id. */
@@ -28,12 +28,7 @@ export function routeQueryFor(plan: GenerationPlan, route: GenerationTarget["rou
   };
 }
 
-/** `previewEvery` unset: the tier's default (every step on fast, every 4th otherwise). */
-export function streamRequest(
-  plan: GenerationPlan,
-  who: StreamIdentity,
-  previewEvery: number = defaultPreviewEvery(plan.tier),
-): OriginRequest & { preview_every: number } {
+export function originRequestFor(plan: GenerationPlan, who: StreamIdentity): OriginRequest {
   return {
     request_id: who.generationId,
     tenant_id: who.tenantId,
@@ -53,6 +48,14 @@ export function streamRequest(
     priority: 5,
     safety: { decision: who.safety.decision, policy_version: who.safety.policyVersion },
     store_prompt: who.storePrompt,
-    preview_every: previewEvery,
   };
+}
+
+/** `previewEvery` unset: the tier's default (every step on fast, every 4th otherwise). */
+export function streamRequest(
+  plan: GenerationPlan,
+  who: StreamIdentity,
+  previewEvery: number = defaultPreviewEvery(plan.tier),
+): OriginRequest & { preview_every: number } {
+  return { ...originRequestFor(plan, who), preview_every: previewEvery };
 }
