@@ -191,9 +191,11 @@ class OnnxDiffusionRuntime implements DiffusionRuntime {
 
   async decode(latents: readonly Float32Array[], h: number, w: number): Promise<Float32Array[]> {
     const b = latents.length;
-    const scaled = concatRows(latents, Float32Array);
+    // Scaled into a buffer of its own: the rows are the callers' latents (concatRows may not copy).
+    const joined = concatRows(latents, Float32Array);
     const inv = 1 / this.model.scalingFactor;
-    for (let i = 0; i < scaled.length; i++) scaled[i]! *= inv;
+    const scaled = new Float32Array(joined.length);
+    for (let i = 0; i < joined.length; i++) scaled[i] = joined[i]! * inv;
     const out = await this.vae.run({
       latent_sample: floatTensor(this.forms.latent, scaled, [b, this.model.latentChannels, h, w]),
     });
