@@ -1,5 +1,5 @@
 // Multi-process: origins us, eu, ap behind chaos proxies and the edge under wrangler dev; a region dies, hangs or fails.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   delivered,
   failures,
@@ -8,9 +8,26 @@ import {
   servedBy,
   steadyLoad,
 } from "../support/generation-client";
+import {
+  createJob,
+  FAST_JOB,
+  followJob,
+  getJob,
+  type JobEvent,
+  LONG_JOB,
+  progressSteps,
+  runJob,
+  startedRegion,
+  streamContractBreaches,
+} from "../support/job-client";
 import { sleep, until } from "../support/poll";
 import { type BedTenant, type RegionBed, startRegionBed } from "../support/region-bed";
-import { auditedImages, auditedUnits, settledLedger } from "../support/usage-ledger";
+import {
+  auditedImages,
+  auditedUnits,
+  settledJobLedger,
+  settledLedger,
+} from "../support/usage-ledger";
 
 /** Short breaker settings so a scenario sees open → half-open → closed in seconds. */
 const BREAKER_FAILURES = 3;
@@ -237,4 +254,113 @@ describe("an origin returning 500", () => {
   it("charges exactly the delivered images, each audited once", async () => {
     await expectLedgerAgrees(tenant, records);
   }, 60_000);
+});
+
+describe("async jobs across regions", () => {
+  let healer: BedTenant;
+  const edgeUrl = () => bed.stack.edgeUrl;
+  const heal = async () => {
+    const healed = await bed.heal(() => send(healer));
+    expect(healed, "a breaker stayed open after the bed was healed").toBe(true);
+  };
+  beforeAll(async () => {
+    healer = await bed.newTenant("jobs-healer");
+    await heal();
+  }, 120_000);
+  afterEach(heal, 120_000);
+
+  const consecutiveFailures = async (region: string) =>
+    (await bed.origins()).get(region)?.health?.consecutive_failures ?? 0;
+
+  const breakBeforeFirstEvent = {
+    "refuses connections": (region: string) => chaosOf(region).refuse(),
+    // Fits: a non-last candidate's first-event budget leaves the next one most of the fast deadline.
+    hangs: (region: string) => chaosOf(region).hang(),
+  };
+
+  it.each(Object.entries(breakBeforeFirstEvent))(
+    "completes a fast job in another region when the preferred origin %s before the first event",
+    async (how, breakRegion) => {
+      expectRegistry();
+      const tenant = await bed.newTenant(`job-preferred-${how.split(" ")[0]}`);
+      const warmUp = await runJob(edgeUrl(), tenant.key, FAST_JOB);
+      const warmUpEnd = warmUp.followed.events.at(-1)?.event;
+      expect(warmUpEnd, "the warm-up job did not complete").toBe("completed");
+      const preferred = startedRegion(warmUp.followed.events)!;
+      const failuresBefore = await consecutiveFailures(preferred);
+      await breakRegion(preferred);
+
+      const { id, followed } = await runJob(edgeUrl(), tenant.key, FAST_JOB);
+      // The preferred region was tried first and failed: the edge recorded it against its breaker.
+      const tried = await until(
+        async () => (await consecutiveFailures(preferred)) > failuresBefore,
+        10_000,
+      );
+      const view = await getJob(edgeUrl(), tenant.key, id);
+
+      expect(streamContractBreaches(followed)).toEqual([]);
+      expect(followed.events.at(-1)?.event).toBe("completed");
+      const region = startedRegion(followed.events);
+      expect(region).not.toBeNull();
+      expect(region).not.toBe(preferred);
+      expect(tried, `no attempt at ${preferred} was recorded`).toBe(true);
+      expect(view).toMatchObject({ status: "completed", region, error: null });
+      expect(view.data).toHaveLength(1);
+
+      const ledger = await settledJobLedger(edgeUrl(), bed.adminToken, tenant, [warmUp.id, id]);
+      expect(ledger.imagesReserved).toBe(0);
+      expect(ledger.imagesUsed).toBe(2);
+      const outcome = ledger.outcomes.get(id) ?? [];
+      expect(outcome).toMatchObject([{ status: 200, region, params: { n: 1 } }]);
+      expect(outcome[0]!.cost_charged).toBeGreaterThan(0);
+      expect(ledger.outcomes.get(warmUp.id)).toMatchObject([{ status: 200, region: preferred }]);
+      expect(auditedUnits(ledger)).toBe(ledger.unitsUsed);
+    },
+    90_000,
+  );
+
+  it("ends a job failed, with its reason, when its origin is killed after the first progress event", async () => {
+    expectRegistry();
+    const tenant = await bed.newTenant("job-origin-killed");
+    const job = await createJob(edgeUrl(), tenant.key, LONG_JOB);
+    let region: string | null = null;
+    let killed: string | null = null;
+    const onEvent = async (event: JobEvent) => {
+      if (event.event === "started") region = event.data.region as string;
+      if (event.event !== "progress" || killed !== null || region === null) return;
+      killed = region;
+      await bed.stack.region(region).kill();
+    };
+    const followed = await followJob(edgeUrl(), tenant.key, job.id, onEvent, 120_000);
+    const elsewhere = bed.stack.regions
+      .filter((r) => r.region !== killed)
+      .map((r) => r.chaos!.stats().generate);
+    const view = await getJob(edgeUrl(), tenant.key, job.id);
+
+    expect(streamContractBreaches(followed)).toEqual([]);
+    expect(killed, "no progress event arrived from a started region").not.toBeNull();
+    const failed = followed.events.at(-1)!;
+    expect(failed.event, `the job ended ${failed.event}, not killed mid-run`).toBe("failed");
+    const error = failed.data.error as { code: string; message: string };
+    expect(error.code).toBe("upstream_error");
+    expect(error.message).toContain(killed!);
+    expect(progressSteps(followed.events).at(-1)).toBeLessThan(LONG_JOB.steps);
+    // After its first event a job is never run again elsewhere.
+    expect(elsewhere).toEqual([0, 0]);
+    expect(view).toMatchObject({ status: "failed", region: killed, data: null });
+    expect(view.error?.code).toBe("upstream_error");
+
+    const ledger = await settledJobLedger(edgeUrl(), bed.adminToken, tenant, [job.id]);
+    expect(ledger).toMatchObject({ imagesReserved: 0, imagesUsed: 0, unitsUsed: 0 });
+    expect(ledger.outcomes.get(job.id)).toMatchObject([
+      { status: 502, error_code: "upstream_error", cost_charged: 0 },
+    ]);
+
+    // The restarted origin is admitted again: its breaker closes and it serves the next job.
+    await bed.stack.region(killed!).restart();
+    const again = await runJob(edgeUrl(), tenant.key, FAST_JOB);
+    expect(again.followed.events.at(-1)?.event).toBe("completed");
+    expect(startedRegion(again.followed.events)).toBe(killed);
+    expect(await bed.breaker(killed!)).toBe("closed");
+  }, 180_000);
 });

@@ -12,6 +12,7 @@ import {
 } from "../../scripts/local-stack/origin-registry";
 import { type LocalStack, startLocalStack } from "../../scripts/local-stack/stack";
 import { configFromEnv, type OriginRegistryFields } from "../../scripts/local-stack/stack-config";
+import { until } from "./poll";
 
 export const BED_REGIONS = ["us", "eu", "ap"] as const;
 export type BedRegion = (typeof BED_REGIONS)[number];
@@ -41,6 +42,12 @@ export interface RegionBed {
   breaker(region: string): Promise<BreakerState | null>;
   /** Every proxy back to `pass`, counts zeroed. */
   resetChaos(): Promise<void>;
+  /**
+   * Every origin running, every proxy passing, every breaker closed, counts zeroed. Only a
+   * successful half-open trial closes a breaker, so `nudge` (one request) is sent until they all
+   * are; false if one stayed open for `timeoutMs`.
+   */
+  heal(nudge: () => Promise<unknown>, timeoutMs?: number): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -114,6 +121,24 @@ export async function startRegionBed(options: RegionBedOptions): Promise<RegionB
         await region.chaos?.pass();
         region.chaos?.resetCounts();
       }
+    },
+    async heal(nudge, timeoutMs = 60_000) {
+      for (const region of stack.regions) {
+        if (region.child().exitedWith() !== null) await region.restart();
+      }
+      await bed.resetChaos();
+      const closed = await until(
+        async () => {
+          const origins = [...(await bed.origins()).values()];
+          if (origins.every((o) => o.health?.breaker === "closed")) return true;
+          await nudge();
+          return false;
+        },
+        timeoutMs,
+        250,
+      );
+      for (const region of stack.regions) region.chaos?.resetCounts();
+      return closed;
     },
     async stop() {
       await stack.stop();

@@ -36,6 +36,13 @@ export async function readUsage(edgeUrl: string, key: string) {
 }
 
 export async function readAudit(edgeUrl: string, adminToken: string, tenantId: string) {
+  return (await readTenantAudit(edgeUrl, adminToken, tenantId)).filter(
+    (r) => r.route === GENERATIONS_ROUTE,
+  );
+}
+
+/** Every audit record of the tenant, whatever its route, oldest first. */
+export async function readTenantAudit(edgeUrl: string, adminToken: string, tenantId: string) {
   const records: AuditRecord[] = [];
   let before: number | null = null;
   do {
@@ -46,7 +53,7 @@ export async function readAudit(edgeUrl: string, adminToken: string, tenantId: s
     records.push(...page.data);
     before = page.next_before;
   } while (before !== null);
-  return records.filter((r) => r.route === GENERATIONS_ROUTE).reverse();
+  return records.reverse();
 }
 
 export async function readLedger(
@@ -89,6 +96,50 @@ export async function settledLedger(
   for (;;) {
     const ledger = await readLedger(edgeUrl, adminToken, tenant);
     const settled = ledger.audit.length >= records.length && ledger.imagesReserved === 0;
+    if (settled || Date.now() > deadline) return ledger;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** The route of a job's outcome record (written when it ends, beside its create request's 202). */
+export const jobOutcomeRoute = (jobId: string) => `JOB /v1/images/jobs/${jobId}`;
+
+export interface JobLedger extends Omit<Ledger, "audit"> {
+  /** One entry per job id asked for: its outcome records (exactly one once it has ended). */
+  outcomes: Map<string, AuditRecord[]>;
+  /** Every audit record of the tenant, oldest first. */
+  audit: AuditRecord[];
+}
+
+/**
+ * Reads usage and audit until every job in `jobIds` has its outcome record and nothing is still
+ * reserved (a job settles and audits as it ends, off the event's path); the last reading either way.
+ */
+export async function settledJobLedger(
+  edgeUrl: string,
+  adminToken: string,
+  tenant: { id: string; key: string },
+  jobIds: readonly string[],
+  timeoutMs = 20_000,
+): Promise<JobLedger> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [usage, audit] = await Promise.all([
+      readUsage(edgeUrl, tenant.key),
+      readTenantAudit(edgeUrl, adminToken, tenant.id),
+    ]);
+    const outcomes = new Map(
+      jobIds.map((id) => [id, audit.filter((r) => r.route === jobOutcomeRoute(id))]),
+    );
+    const ledger: JobLedger = {
+      imagesUsed: usage.images_used,
+      imagesReserved: usage.images_reserved,
+      unitsUsed: usage.units_used,
+      outcomes,
+      audit,
+    };
+    const settled =
+      [...outcomes.values()].every((records) => records.length > 0) && usage.images_reserved === 0;
     if (settled || Date.now() > deadline) return ledger;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
