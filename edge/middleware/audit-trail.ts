@@ -19,11 +19,15 @@ export function auditTrail(options: AuditTrailOptions = {}) {
     const pattern = routePath(c, -1);
     // A wildcard means no route matched: keep the (bounded) raw path so probes are visible.
     const path = pattern.includes("*") || pattern === "" ? c.req.path.slice(0, 200) : pattern;
-    const record = draft.finish({
-      route: `${c.req.method} ${path}`,
-      status: c.res.status,
-      finishedAt: Date.now(),
-    });
-    c.get("services").audit.submit(record);
+    const status = c.res.status;
+    const submit = () =>
+      c
+        .get("services")
+        .audit.submit(
+          draft.finish({ route: `${c.req.method} ${path}`, status, finishedAt: Date.now() }),
+        );
+    const hold = draft.hold;
+    if (hold) c.executionCtx.waitUntil(hold.then(submit));
+    else submit();
   });
 }

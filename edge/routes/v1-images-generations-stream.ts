@@ -93,7 +93,10 @@ export async function streamImages(
     region: opened.origin.region,
   };
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-  c.executionCtx.waitUntil(pump(opened.events, writable, shape, settle));
+  const pumped = pump(opened.events, writable, shape, settle);
+  c.executionCtx.waitUntil(pumped);
+  // Audited when the stream ends: with what was delivered and charged, not as the headers leave.
+  c.get("audit").holdUntil(pumped);
   return new Response(readable, {
     status: 200,
     headers: {

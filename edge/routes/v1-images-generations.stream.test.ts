@@ -6,7 +6,7 @@ import schema from "../../../shared/conformance/openai-images.schema.json";
 import { refuseConnection } from "../test/fake-origin";
 import { installStreamingOrigin, plain, stream } from "../test/fake-origin-stream";
 import { generate, tenantWithKey, usageOf } from "../test/generation";
-import type { ErrorEnvelope } from "../test/harness";
+import { adminCall, type ErrorEnvelope } from "../test/harness";
 import { streamGenerate } from "../test/jobs";
 
 afterEach(() => vi.restoreAllMocks());
@@ -52,6 +52,20 @@ describe("POST /v1/images/generations with stream: true", () => {
     expect(atob(data[2].b64_json).slice(1, 4)).toBe("PNG");
     expect(origin.calls[0]?.body.preview_every).toBe(4);
     expect(await usageOf(key)).toMatchObject({ images_used: 2, images_reserved: 0 });
+  });
+
+  it("audits the streamed request when the stream ends, with its region and the units charged", async () => {
+    installStreamingOrigin();
+    const { key, tenantId } = await tenantWithKey();
+    const { res } = await streamGenerate(key, { prompt: "a fox", n: 2, steps: 8 });
+    expect(res.status).toBe(200);
+    const audit = await adminCall<{
+      data: { route: string; status: number; cost_charged: number; region: string }[];
+    }>(`/admin/audit?tenant_id=${tenantId}`);
+    const records = audit.body.data.filter((r) => r.route === "POST /v1/images/generations");
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ status: 200, region: "us" });
+    expect(records[0]?.cost_charged).toBeGreaterThan(0);
   });
 
   it("asks for no previews and sends none when partial_images is 0 or absent", async () => {

@@ -20,6 +20,7 @@ export interface AuditNotes {
 
 export class AuditDraft {
   private notes: Partial<AuditNotes> = {};
+  private held: Promise<unknown> | null = null;
 
   constructor(
     readonly requestId: string,
@@ -29,6 +30,19 @@ export class AuditDraft {
   note(fields: Partial<AuditNotes>): void {
     const timings = fields.timings ? { ...this.notes.timings, ...fields.timings } : undefined;
     this.notes = { ...this.notes, ...fields, ...(timings ? { timings } : {}) };
+  }
+
+  /**
+   * A streamed response outlives its handler: the record waits for `until` (the stream's end, when
+   * what was delivered and charged is known) instead of being written as the handler returns.
+   */
+  holdUntil(until: Promise<unknown>): void {
+    this.held = until.catch(() => {});
+  }
+
+  /** What the record must wait for, if anything. */
+  get hold(): Promise<unknown> | null {
+    return this.held;
   }
 
   finish(outcome: { route: string; status: number; finishedAt: number }): NewAuditRow {
