@@ -9,8 +9,7 @@ import {
   GenerateRequestSchema,
   type GenerateResponse,
 } from "../../protocol/generate";
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../protocol/signing";
-import { FAKE_ORIGINS, type OriginBehaviour, succeed, TEST_ORIGIN_SECRET } from "./fake-origin";
+import { FAKE_ORIGINS, type OriginBehaviour, signedByEdge, succeed } from "./fake-origin";
 
 export interface StreamCall {
   region: string;
@@ -77,15 +76,9 @@ export function installStreamingOrigin(
       throw new TypeError(`fake origin: unexpected fetch to ${url.host}`);
     }
     const raw = await request.text();
-    const signature = await verifySignature(
-      [TEST_ORIGIN_SECRET],
-      {
-        timestamp: request.headers.get(TIMESTAMP_HEADER),
-        signature: request.headers.get(SIGNATURE_HEADER),
-      },
-      { method: request.method, path: url.pathname, body: raw },
-    );
-    if (!signature.ok) return Response.json(errorBody("invalid_signature", "bad"), { status: 401 });
+    if (!(await signedByEdge(request, url, raw))) {
+      return Response.json(errorBody("invalid_signature", "bad"), { status: 401 });
+    }
     if (url.pathname === "/internal/v1/cancel") {
       const id = (JSON.parse(raw) as { request_id: string }).request_id;
       cancels.push(id);

@@ -189,15 +189,9 @@ export function installFakeOrigin(
       return Response.json({ status: ready ? "ready" : "loading" }, { status: ready ? 200 : 503 });
     }
     const raw = await request.text();
-    const signature = await verifySignature(
-      [TEST_ORIGIN_SECRET],
-      {
-        timestamp: request.headers.get(TIMESTAMP_HEADER),
-        signature: request.headers.get(SIGNATURE_HEADER),
-      },
-      { method: request.method, path: url.pathname, body: raw },
-    );
-    if (!signature.ok) return Response.json(errorBody("invalid_signature", "bad"), { status: 401 });
+    if (!(await signedByEdge(request, url, raw))) {
+      return Response.json(errorBody("invalid_signature", "bad"), { status: 401 });
+    }
     if (url.pathname === "/internal/v1/load" && request.method === "GET") {
       probes.push({ region: target.region, path: url.pathname });
       if (probe.refuse) throw new TypeError("fake origin: connection refused");
@@ -213,4 +207,17 @@ export function installFakeOrigin(
     return (behaviours[target.region] ?? succeed())(call);
   });
   return { calls, probes, spy };
+}
+
+/** Checks a request's signature as a real origin does (the test Worker's secret, the raw body). */
+export async function signedByEdge(request: Request, url: URL, raw: string): Promise<boolean> {
+  const signature = await verifySignature(
+    [TEST_ORIGIN_SECRET],
+    {
+      timestamp: request.headers.get(TIMESTAMP_HEADER),
+      signature: request.headers.get(SIGNATURE_HEADER),
+    },
+    { method: request.method, path: url.pathname, body: raw },
+  );
+  return signature.ok;
 }
