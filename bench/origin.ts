@@ -3,8 +3,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ensureTinyModel } from "../origin/model/tiny";
+import type { GenerateResponse } from "../protocol/generate";
 import { TIER_SPECS, type Tier } from "../protocol/tiers";
-import { presign, sendSigned, startOriginProcess } from "./lib/origin-process";
+import { presign, sendSignedBytes, startOriginProcess } from "./lib/origin-process";
 import { openSessions, pureRequest } from "./lib/pure-onnx";
 import { percentile, printTable, round2 } from "./lib/stats";
 
@@ -18,21 +19,30 @@ const CASES: Array<{ tier: Tier; size: number; iterations: number }> = [
   { tier: "quality", size: 512, iterations: 4 },
 ];
 
-/** Runs `prepare` untimed (e.g. request signing), then times `run`. */
-async function timeIt<T>(
+/** Runs `prepare` untimed (e.g. request signing), times `run`, then `check`s its result untimed. */
+async function timeIt<T, R = void>(
   iterations: number,
-  run: (prepared: T) => Promise<void>,
+  run: (prepared: T) => Promise<R>,
   prepare: () => Promise<T> | T = () => undefined as T,
+  check: (result: R) => void = () => {},
 ): Promise<number[]> {
-  for (let i = 0; i < 2; i++) await run(await prepare());
+  for (let i = 0; i < 2; i++) check(await run(await prepare()));
   const samples: number[] = [];
   for (let i = 0; i < iterations; i++) {
     const prepared = await prepare();
     const t = performance.now();
-    await run(prepared);
+    const result = await run(prepared);
     samples.push(performance.now() - t);
+    check(result);
   }
   return samples;
+}
+
+/** The origin answered 200 with a generate response carrying one decodable-looking image. */
+function checkAnswer(answer: { status: number; bytes: Buffer }) {
+  if (answer.status !== 200) throw new Error(`origin answered ${answer.status}: ${answer.bytes}`);
+  const json = JSON.parse(answer.bytes.toString("utf8")) as GenerateResponse;
+  if (!json.images?.[0]?.b64) throw new Error("origin answered 200 without an image");
 }
 
 async function main() {
@@ -54,12 +64,7 @@ async function main() {
     const guided = spec.defaultGuidance > 1;
     const e2e = await timeIt(
       c.iterations,
-      async (req: Awaited<ReturnType<typeof presign>>) => {
-        const res = await sendSigned(origin.url, req);
-        if (res.status !== 200) {
-          throw new Error(`origin answered ${res.status}: ${JSON.stringify(res.json)}`);
-        }
-      },
+      (req: Awaited<ReturnType<typeof presign>>) => sendSignedBytes(origin.url, req),
       () =>
         presign(
           "/internal/v1/generate",
@@ -81,6 +86,7 @@ async function main() {
           },
           SECRET,
         ),
+      checkAnswer,
     );
     // The bench's own sessions exist only while the pure loop runs: idle onnxruntime thread pools
     // in this process would otherwise spin against the origin process during the e2e loop.
@@ -109,7 +115,7 @@ async function main() {
   await origin.stop();
   printTable(results);
   console.log(
-    "ratio = origin end-to-end p50 (HTTP incl. signature check, PNG-encoded, JSON) / pure onnxruntime p50, same run; request signing happens before the timer",
+    "ratio = origin end-to-end p50 (HTTP incl. signature check, PNG-encoded, JSON; to the response's last byte) / pure onnxruntime p50, same run; request signing happens before the timer, parsing the answer after it",
   );
   const out = {
     cold_start_ms: round2(origin.readyAfterMs),

@@ -33,6 +33,11 @@ const OriginEnvSchema = z.object({
   DARKROOM_DRAIN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** `continuous` (tiers, step-level batching) or `fifo` (batch 1, arrival order): the baseline. */
   DARKROOM_SCHEDULER: z.enum(["continuous", "fifo"]).default("continuous"),
+  /**
+   * `auto`: after warm-up, measure how UNet and VAE cost grows with batch size and cap batches where
+   * bigger ones stop paying (origin/scheduler/batch-calibration.ts); `off`: the policy's limits only.
+   */
+  DARKROOM_BATCH_CALIBRATION: z.enum(["auto", "off"]).default("auto"),
   /** BENCHMARK-ONLY: skip inference and return a fixed image (bench:edge). */
   DARKROOM_BENCH_NULL_ORIGIN: z.enum(["0", "1", "true", "false"]).default("0"),
   DARKROOM_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "silent"]).default("info"),
@@ -64,6 +69,7 @@ export type OriginConfig = {
   optimizedModelCache: boolean;
   benchNullOrigin: boolean;
   scheduler: "continuous" | "fifo";
+  batchCalibration: "auto" | "off";
 };
 
 export function loadOriginConfig(env: NodeJS.ProcessEnv = process.env): OriginConfig {
@@ -93,6 +99,7 @@ export function loadOriginConfig(env: NodeJS.ProcessEnv = process.env): OriginCo
     modelMemoryBytes: e.DARKROOM_MODEL_MEMORY_MB * 1024 * 1024,
     optimizedModelCache: e.DARKROOM_OPTIMIZED_MODEL_CACHE === "on",
     scheduler: e.DARKROOM_SCHEDULER,
+    batchCalibration: e.DARKROOM_BATCH_CALIBRATION,
     benchNullOrigin:
       e.DARKROOM_BENCH_NULL_ORIGIN === "1" || e.DARKROOM_BENCH_NULL_ORIGIN === "true",
   };

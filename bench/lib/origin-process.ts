@@ -73,6 +73,19 @@ export async function sendSigned(
   return { status: res.statusCode, json: await res.body.json() };
 }
 
+/** Like sendSigned, but stops at the response's last byte: the caller parses it after its timer. */
+export async function sendSignedBytes(
+  baseUrl: string,
+  req: Awaited<ReturnType<typeof presign>>,
+): Promise<{ status: number; bytes: Buffer }> {
+  const res = await request(`${baseUrl}${req.path}`, {
+    method: "POST",
+    body: req.text,
+    headers: req.headers,
+  });
+  return { status: res.statusCode, bytes: Buffer.from(await res.body.arrayBuffer()) };
+}
+
 export async function signedPost(
   baseUrl: string,
   path: string,

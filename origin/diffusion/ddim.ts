@@ -2,7 +2,7 @@
 import { alphasCumprod } from "./betas";
 import type { Scheduler } from "./scheduler";
 import type { ResolvedSchedulerConfig } from "./scheduler-config";
-import { checkStepArgs } from "./step-args";
+import { checkStepArgs, elementwise } from "./step-args";
 import { ddimTimesteps } from "./timesteps";
 import { clamp, vpCoefficients } from "./vp-parameterization";
 
@@ -46,7 +46,7 @@ export function ddimScheduler(config: ResolvedSchedulerConfig, steps: number): S
       const c = vpCoefficients(config.prediction_type, alphaAt(alphas, t));
       const towardsX0 = Math.sqrt(prevAlpha);
       const towardsEps = Math.sqrt(1 - prevAlpha);
-      return sample.map((x, i) => {
+      return elementwise(sample, (x, i) => {
         const m = modelOutput[i] as number;
         const x0 = clamp(c.x0FromSample * x + c.x0FromOutput * m, clipRange);
         const eps = c.epsFromSample * x + c.epsFromOutput * m;

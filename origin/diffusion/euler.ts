@@ -2,7 +2,7 @@
 import { alphasCumprod, trainingSigmas } from "./betas";
 import type { Scheduler, StepNoise } from "./scheduler";
 import type { ResolvedSchedulerConfig } from "./scheduler-config";
-import { checkStepArgs, drawNoise, scaled } from "./step-args";
+import { checkStepArgs, drawNoise, elementwise, scaled } from "./step-args";
 import { eulerSigmas, eulerTimesteps } from "./timesteps";
 
 export interface EulerScheduler extends Scheduler {
@@ -73,7 +73,7 @@ export function eulerScheduler(config: ResolvedSchedulerConfig, steps: number): 
       const [sigma, next] = sigmaPair(schedule.sigmas, step);
       const [a, b] = x0Coefficients(config, sigma);
       const dt = next - sigma;
-      return sample.map((x, i) => {
+      return elementwise(sample, (x, i) => {
         const x0 = a * x + b * (modelOutput[i] as number);
         return x + ((x - x0) / sigma) * dt;
       });
@@ -108,7 +108,7 @@ export function eulerAncestralScheduler(
       const sigmaDown = Math.sqrt(Math.max(0, next * next - sigmaUp * sigmaUp));
       const dt = sigmaDown - sigma;
       const z = sigmaUp > 0 ? drawNoise(noise, sample.length) : undefined;
-      return sample.map((x, i) => {
+      return elementwise(sample, (x, i) => {
         const x0 = a * x + b * (modelOutput[i] as number);
         const deterministic = x + ((x - x0) / sigma) * dt;
         return z ? deterministic + (z[i] as number) * sigmaUp : deterministic;

@@ -2,7 +2,7 @@
 import { alphasCumprod } from "./betas";
 import type { Scheduler, StepNoise } from "./scheduler";
 import type { ResolvedSchedulerConfig } from "./scheduler-config";
-import { checkStepArgs, drawNoise } from "./step-args";
+import { checkStepArgs, drawNoise, elementwise } from "./step-args";
 import { lcmTimesteps } from "./timesteps";
 import { clamp, vpCoefficients } from "./vp-parameterization";
 
@@ -49,7 +49,7 @@ export function lcmScheduler(config: ResolvedSchedulerConfig, steps: number): Sc
       const t = timesteps[step] as number;
       const c = vpCoefficients(config.prediction_type, alphaAt(alphas, t));
       const [cSkip, cOut] = boundaryScalings(t, config.timestep_scaling);
-      const denoised = sample.map((x, i) => {
+      const denoised = elementwise(sample, (x, i) => {
         const x0 = c.x0FromSample * x + c.x0FromOutput * (modelOutput[i] as number);
         return cOut * clamp(x0, clipRange) + cSkip * x;
       });
@@ -57,7 +57,7 @@ export function lcmScheduler(config: ResolvedSchedulerConfig, steps: number): Sc
       const next = alphaAt(alphas, timesteps[step + 1] as number);
       const z = drawNoise(noise, sample.length);
       const [toX0, toNoise] = [Math.sqrt(next), Math.sqrt(1 - next)];
-      return denoised.map((d, i) => toX0 * d + toNoise * (z[i] as number));
+      return elementwise(denoised, (d, i) => toX0 * d + toNoise * (z[i] as number));
     },
   };
   return scheduler;

@@ -9,7 +9,7 @@
 //     emit r·cos θ, then r·sin θ      (computed in float64, then rounded to float32)
 //   so block i yields outputs 4i … 4i+3; a request for n values is the first n (a prefix).
 
-import { philox4x32x10 } from "./philox";
+import { philoxBlock } from "./philox";
 import type { StepNoise } from "./scheduler";
 
 const TWO_POW_32 = 4294967296;
@@ -39,9 +39,8 @@ export function gaussianNoise(seed: number, stream: number, length: number): Flo
   if (!Number.isInteger(length) || length < 0) throw new RangeError(`bad length ${length}`);
   const out = new Float32Array(length);
   const words = new Uint32Array(4);
-  const key = [seed, 0] as const;
   for (let block = 0; block * 4 < length; block++) {
-    philox4x32x10([block, stream, 0, 0], key, words);
+    philoxBlock(block, stream, 0, 0, seed, 0, words);
     boxMuller(words[0] as number, words[1] as number, out, block * 4);
     boxMuller(words[2] as number, words[3] as number, out, block * 4 + 2);
   }

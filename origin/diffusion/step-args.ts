@@ -29,5 +29,20 @@ export function drawNoise(noise: StepNoise, length: number): Float32Array {
 
 /** Multiplies every element by `factor` into a new array (used by scaleModelInput). */
 export function scaled(sample: Float32Array, factor: number): Float32Array {
-  return sample.map((x) => x * factor);
+  const out = new Float32Array(sample.length);
+  for (let i = 0; i < sample.length; i++) out[i] = sample[i]! * factor;
+  return out;
+}
+
+/**
+ * `f` over every element into a new array: what Float32Array#map does, several times faster in V8
+ * (the builtin's per-element callback is never inlined).
+ */
+export function elementwise(
+  sample: Float32Array,
+  f: (x: number, i: number) => number,
+): Float32Array {
+  const out = new Float32Array(sample.length);
+  for (let i = 0; i < sample.length; i++) out[i] = f(sample[i]!, i);
+  return out;
 }

@@ -42,9 +42,13 @@ describe("encodeImage", () => {
     },
   );
 
-  it("keeps PNG pixels lossless", async () => {
+  it.each([
+    ["bytes", false],
+    ["latency", true],
+  ])("keeps PNG pixels lossless when favouring %s", async (_, favourLatency) => {
     const rgb = toRgb8(gradient(64, 32), 64, 32);
-    const encoded = await encodeImage(rgb, 64, 32, "png", receipt);
+    const encoded = await encodeImage(rgb, 64, 32, "png", receipt, favourLatency);
+    expect((await readReceipt(encoded.bytes))?.request_id).toBe("req-1");
     const raw = await sharp(encoded.bytes).raw().toBuffer();
     expect(Buffer.from(raw).equals(Buffer.from(rgb))).toBe(true);
   });

@@ -1,20 +1,25 @@
-// Decoder output → 8-bit RGB → PNG/WebP/JPEG with sharp, the receipt embedded as XMP.
+// Decoder output → 8-bit RGB → PNG (png-encode.ts) or WebP/JPEG (sharp), the receipt embedded as XMP.
 import { createHash } from "node:crypto";
 import sharp from "sharp";
 import type { Receipt } from "../../protocol/receipt";
 import type { OutputFormat } from "../../protocol/tiers";
+import { encodePng, PNG_FAST, PNG_SMALL } from "./png-encode";
 import { receiptFromXmp, receiptToXmp } from "./receipt-xmp";
 
 /**
  * Planar RGB in [-1, 1] (the VAE's range) → interleaved RGB bytes. Uint8ClampedArray clamps and
- * rounds (half to even) in the store itself, which keeps this loop branch-free and cheap.
+ * rounds (half to even) in the store itself, which keeps this loop branch-free and cheap; one pass
+ * over the pixels writes the output sequentially.
  */
 export function toRgb8(pixels: Float32Array, width: number, height: number): Uint8Array {
   const plane = width * height;
   const out = new Uint8ClampedArray(plane * 3);
-  for (let c = 0; c < 3; c++) {
-    const base = c * plane;
-    for (let i = 0, o = c; i < plane; i++, o += 3) out[o] = (pixels[base + i]! + 1) * 127.5;
+  const g = pixels.subarray(plane, 2 * plane);
+  const b = pixels.subarray(2 * plane, 3 * plane);
+  for (let i = 0, o = 0; i < plane; i++, o += 3) {
+    out[o] = (pixels[i]! + 1) * 127.5;
+    out[o + 1] = (g[i]! + 1) * 127.5;
+    out[o + 2] = (b[i]! + 1) * 127.5;
   }
   return new Uint8Array(out.buffer);
 }
@@ -26,9 +31,8 @@ export interface EncodedImage {
 }
 
 /**
- * `favourLatency` (the fast tier) uses zlib level 1: at 256² it encodes in ~2.5 ms instead of
- * ~3.4 ms (level 3) for ~45 % more bytes; the other tiers take level 3, where bytes matter more
- * than a millisecond next to seconds of denoising.
+ * PNG goes through encodePng (Sub-filtered rows on node:zlib; `favourLatency`, the fast tier, takes
+ * Huffman-only deflate); WebP and JPEG through sharp. Every format carries the receipt as XMP.
  */
 export async function encodeImage(
   rgb: Uint8Array,
@@ -38,13 +42,25 @@ export async function encodeImage(
   receipt: Receipt,
   favourLatency = false,
 ): Promise<EncodedImage> {
-  let image = sharp(rgb, { raw: { width, height, channels: 3 } }).withXmp(receiptToXmp(receipt));
-  if (format === "png") {
-    image = image.png({ compressionLevel: favourLatency ? 1 : 3, adaptiveFiltering: false });
-  } else if (format === "webp") image = image.webp({ quality: 90 });
-  else image = image.jpeg({ quality: 92, mozjpeg: false });
-  const bytes = await image.toBuffer();
+  const xmp = receiptToXmp(receipt);
+  const bytes =
+    format === "png"
+      ? await encodePng(rgb, width, height, xmp, favourLatency ? PNG_FAST : PNG_SMALL)
+      : await lossy(rgb, width, height, format, xmp);
   return { bytes, sha256: createHash("sha256").update(bytes).digest("hex"), format };
+}
+
+function lossy(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  format: "webp" | "jpeg",
+  xmp: string,
+): Promise<Buffer> {
+  const image = sharp(rgb, { raw: { width, height, channels: 3 } }).withXmp(xmp);
+  return (
+    format === "webp" ? image.webp({ quality: 90 }) : image.jpeg({ quality: 92, mozjpeg: false })
+  ).toBuffer();
 }
 
 /** Reads the receipt back from an encoded image (any of the three formats). */

@@ -18,6 +18,20 @@ export interface BatchPolicy {
   fifo: boolean;
   /** Snapshots of each row's latent after every step, for edits that re-enter at step k. */
   keepLatents: boolean;
+  /**
+   * The device's limits, over every tier's: most UNet rows per call and images per VAE call, where
+   * bigger calls stop paying (batch-calibration.ts measures them at start). Unset: no extra limit.
+   */
+  deviceRows?: number;
+  deviceDecodeImages?: number;
+}
+
+/** The policy with the device limits a calibration measured. */
+export function withDeviceLimits(
+  policy: BatchPolicy,
+  limits: { unetRows: number; decodeImages: number },
+): BatchPolicy {
+  return { ...policy, deviceRows: limits.unetRows, deviceDecodeImages: limits.decodeImages };
 }
 
 export const DEFAULT_BATCH_POLICY: BatchPolicy = {

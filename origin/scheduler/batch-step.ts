@@ -9,6 +9,23 @@ export interface StepContext {
   pipeline: DiffusionPipeline;
   latents: LatentCache | null;
   now: () => number;
+  /** Most images per VAE call (the device's limit); unset: all finished rows in one call. */
+  decodeImages?: number | undefined;
+}
+
+/** Decodes `latents` in calls of at most `perCall` images, results in order. */
+async function decodeInCalls(
+  ctx: StepContext,
+  latents: Float32Array[],
+  h: number,
+  w: number,
+): Promise<Float32Array[]> {
+  const perCall = Math.max(1, ctx.decodeImages ?? latents.length);
+  const pixels: Float32Array[] = [];
+  for (let i = 0; i < latents.length; i += perCall) {
+    pixels.push(...(await ctx.pipeline.runtime.decode(latents.slice(i, i + perCall), h, w)));
+  }
+  return pixels;
 }
 
 function originOf(
@@ -93,13 +110,14 @@ export async function stepItems(ctx: StepContext, items: readonly WorkItem[]): P
   return ms;
 }
 
-/** Decodes every finished job's rows in one VAE call and resolves each job. */
+/** Decodes every finished job's rows (in as few VAE calls as the device limit allows), resolves each. */
 export async function finishItems(ctx: StepContext, items: readonly WorkItem[]): Promise<number> {
   const first = items[0];
   if (!first) return 0;
   const { h, w } = ctx.pipeline.latentSize(first.params.width, first.params.height);
   const t0 = ctx.now();
-  const pixels = await ctx.pipeline.runtime.decode(
+  const pixels = await decodeInCalls(
+    ctx,
     items.flatMap((i) => (i.rows ?? []).map((r) => r.sample)),
     h,
     w,

@@ -150,6 +150,40 @@ describe("batching at step boundaries", () => {
   });
 });
 
+describe("device limits (batch calibration)", () => {
+  it("keeps UNet calls within the device's rows, but never starves a guided job of its pair", async () => {
+    const { batcher, runtime } = setup(policy((p) => Object.assign(p, { deviceRows: 1 })));
+    await Promise.all([
+      batcher.submit(job("f1", "fast")),
+      batcher.submit(job("f2", "fast")),
+      batcher.submit(job("q", "quality")),
+    ]);
+    const fastCalls = runtime.calls.filter((c) => !c.labels.includes("q"));
+    expect(fastCalls.map((c) => c.labels.length)).toEqual([1, 1, 1, 1]);
+    // The guided job's [uncond; cond] pair exceeds the limit alone, and still runs as one call.
+    const guided = runtime.calls.filter((c) => c.labels.includes("q"));
+    expect(guided).toHaveLength(8);
+    for (const call of guided) expect(call.labels).toEqual(["q", "q"]);
+  });
+
+  it("decodes finished images in calls of at most the device's images", async () => {
+    const { batcher, runtime } = setup(policy((p) => Object.assign(p, { deviceDecodeImages: 2 })));
+    const three = job("three", "fast");
+    three.params = { ...three.params, n: 3 };
+    const outcome = await batcher.submit(three);
+    expect(outcome.ok && outcome.result.images.map((i) => i.seed)).toEqual([1, 2, 3]);
+    expect(runtime.decodeCalls).toEqual([2, 1]);
+  });
+
+  it("decodes everything finished in one call without a device limit", async () => {
+    const { batcher, runtime } = setup();
+    const three = job("three", "fast");
+    three.params = { ...three.params, n: 3 };
+    await batcher.submit(three);
+    expect(runtime.decodeCalls).toEqual([3]);
+  });
+});
+
 describe("preemption", () => {
   it("pauses lower-tier rows while fast work waits and resumes them with their latents", async () => {
     const p = policy((x) => {

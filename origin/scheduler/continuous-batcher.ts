@@ -137,6 +137,7 @@ export class ContinuousBatcher implements JobScheduler {
       pipeline: this.pipeline,
       latents: this.latents,
       now: () => this.clock.now(),
+      decodeImages: this.policy.deviceDecodeImages,
     };
     while (!this.draining || this.items.length > 0) {
       const now = this.clock.now();

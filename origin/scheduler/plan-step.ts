@@ -48,11 +48,11 @@ export function planStep(items: readonly WorkItem[], policy: BatchPolicy, now: n
   if (!top) return { run: [], wakeAt };
   const run: WorkItem[] = [];
   let rows = 0;
-  let cap = Number.POSITIVE_INFINITY;
+  let cap = policy.deviceRows ?? Number.POSITIVE_INFINITY;
   for (const item of ordered) {
     if (item.bucket !== top.bucket) continue;
     const nextCap = Math.min(cap, policy.tiers[item.tier].maxBatchRows);
-    // The best-ranked job always runs, even if it alone exceeds a tier's batch limit.
+    // The best-ranked job always runs, even if it alone exceeds a tier's or the device's limit.
     if (run.length > 0 && rows + item.unetRows > nextCap) continue;
     run.push(item);
     rows += item.unetRows;

@@ -80,3 +80,23 @@ export function responseBody(
     },
   };
 }
+
+/**
+ * The response JSON as bytes, assembled around each image's base64 instead of JSON.stringify-ing
+ * it: base64 needs no escaping, and stringifying (then UTF-8 encoding) a ~100 KB string per image
+ * cost ~1 ms, and a string body another ~1.2 ms in @hono/node-server, at 256² (bench:origin).
+ * `JSON.parse(responseBytes(body))` deep-equals `body`.
+ */
+export function responseBytes(body: GenerateResponse): Buffer {
+  const parts: Buffer[] = [Buffer.from('{"images":[')];
+  body.images.forEach((image, i) => {
+    const { b64, ...rest } = image;
+    parts.push(
+      Buffer.from(`${i === 0 ? "" : ","}{"b64":"`),
+      Buffer.from(b64, "latin1"),
+      Buffer.from(`",${JSON.stringify(rest).slice(1)}`),
+    );
+  });
+  parts.push(Buffer.from(`],"metadata":${JSON.stringify(body.metadata)}}`));
+  return Buffer.concat(parts);
+}

@@ -81,6 +81,12 @@ export function createOriginMetrics() {
       help: "Time to load sessions and run the warm-up image",
       registers: [registry],
     }),
+    batchLimit: new Gauge({
+      name: "darkroom_origin_batch_limit",
+      help: "Most UNet rows per call (unet_rows) and images per VAE call (decode_images), as measured at start",
+      labelNames: ["limit"],
+      registers: [registry],
+    }),
     ready: new Gauge({
       name: "darkroom_origin_ready",
       help: "1 when models are loaded and warmed",

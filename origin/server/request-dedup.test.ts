@@ -120,7 +120,7 @@ describe("LedgerEntry", () => {
     const entry = new LedgerEntry("f", false);
     const a = new AbortController();
     entry.attach(a.signal);
-    entry.finish({ status: 200, body: "{}", headers: {} });
+    entry.finish({ status: 200, body: Buffer.from("{}"), headers: {} });
     a.abort();
     expect(entry.signal.aborted).toBe(false);
   });

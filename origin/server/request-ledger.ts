@@ -6,7 +6,8 @@ import { SIGNATURE_WINDOW_S } from "../../protocol/signing";
 /** What a finished JSON generation answered, kept so a duplicate gets the same bytes. */
 export interface LedgerAnswer {
   readonly status: 200;
-  readonly body: string;
+  /** The JSON bytes (see responseBytes): a Buffer goes to the socket as is. */
+  readonly body: Uint8Array;
   readonly headers: Readonly<Record<string, string>>;
 }
 

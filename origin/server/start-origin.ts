@@ -5,16 +5,22 @@ import type { DiffusionPipeline } from "../engine/pipeline";
 import type { LatentProjection } from "../imaging/latent-preview";
 import { loadPreviewProjection } from "../imaging/preview-projection";
 import { loadPipeline, sessionSettingsFrom } from "../load-pipeline";
-import { DEFAULT_BATCH_POLICY, FIFO_BATCH_POLICY } from "../scheduler/batch-policy";
+import { calibrateBatching, type SizeCost } from "../scheduler/batch-calibration";
+import {
+  type BatchPolicy,
+  DEFAULT_BATCH_POLICY,
+  FIFO_BATCH_POLICY,
+  withDeviceLimits,
+} from "../scheduler/batch-policy";
 import { ContinuousBatcher } from "../scheduler/continuous-batcher";
 import { createOriginApp } from "./app";
 import { createBenchNullImage } from "./bench-null-image";
-import { createOriginMetrics } from "./metrics";
+import { createOriginMetrics, type OriginMetrics } from "./metrics";
 import { schedulerMetrics } from "./metrics-events";
 import { OriginState } from "./origin-state";
 import { ReplayGuard } from "./replay-guard";
 import { RequestLedger } from "./request-ledger";
-import { warmUp } from "./warm-up";
+import { warmUp, warmUpSize } from "./warm-up";
 
 export interface RunningOrigin {
   state: OriginState;
@@ -37,6 +43,36 @@ async function previewFor(
     console.warn(`darkroom origin: no previews (${(error as Error).message})`);
     return null;
   }
+}
+
+/**
+ * FIFO is the batch-1 baseline. Continuous batching takes the default policy, capped where this
+ * device's measured batch costs say bigger calls stop paying (DARKROOM_BATCH_CALIBRATION=auto).
+ */
+async function batchPolicyFor(
+  config: OriginConfig,
+  pipeline: DiffusionPipeline,
+  metrics: OriginMetrics,
+): Promise<BatchPolicy> {
+  if (config.scheduler === "fifo") return FIFO_BATCH_POLICY;
+  if (config.batchCalibration === "off") return DEFAULT_BATCH_POLICY;
+  const { width, height } = warmUpSize();
+  const { h, w } = pipeline.latentSize(width, height);
+  const tiers = Object.values(DEFAULT_BATCH_POLICY.tiers);
+  const measured = await calibrateBatching(pipeline.runtime, {
+    h,
+    w,
+    maxRows: Math.max(...tiers.map((t) => t.maxBatchRows)),
+    maxImages: 8,
+  });
+  metrics.batchLimit.set({ limit: "unet_rows" }, measured.unetRows);
+  metrics.batchLimit.set({ limit: "decode_images" }, measured.decodeImages);
+  const costs = (list: SizeCost[]) =>
+    list.map((c) => `${c.size}→${(c.ms / c.size).toFixed(1)}`).join(" ");
+  console.log(
+    `darkroom origin [${config.region}] batch limits: ${measured.unetRows} UNet rows, ${measured.decodeImages} images per VAE call (ms per item by batch size: UNet ${costs(measured.unet)}; VAE ${costs(measured.decode)})`,
+  );
+  return withDeviceLimits(DEFAULT_BATCH_POLICY, measured);
 }
 
 export async function startOrigin(config: OriginConfig): Promise<RunningOrigin> {
@@ -74,7 +110,7 @@ export async function startOrigin(config: OriginConfig): Promise<RunningOrigin> 
     });
     await warmUp(pipeline);
     metrics.modelLoadSeconds.set((performance.now() - started) / 1000);
-    const policy = config.scheduler === "fifo" ? FIFO_BATCH_POLICY : DEFAULT_BATCH_POLICY;
+    const policy = await batchPolicyFor(config, pipeline, metrics);
     const scheduler = new ContinuousBatcher(pipeline, {
       policy,
       events: schedulerMetrics(metrics),

@@ -41,6 +41,8 @@ export interface UnetCall {
  */
 export class FakeRuntime implements DiffusionRuntime {
   readonly calls: UnetCall[] = [];
+  /** Images per VAE call, in call order. */
+  readonly decodeCalls: number[] = [];
   readonly labels: string[] = [];
   onUnet: ((callIndex: number) => void) | null = null;
   failNext = false;
@@ -92,6 +94,7 @@ export class FakeRuntime implements DiffusionRuntime {
   }
 
   async decode(latents: readonly Float32Array[]): Promise<Float32Array[]> {
+    this.decodeCalls.push(latents.length);
     this.clock.time += this.decodeMs * latents.length;
     return latents.map((l) => Float32Array.of(l[0]!, l[1]!, l[2]!));
   }

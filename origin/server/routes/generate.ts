@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { describeZodError } from "../../../protocol/errors";
 import { type GenerateRequest, GenerateRequestSchema } from "../../../protocol/generate";
 import { type BenchNullImage, benchNullResponse } from "../bench-null-image";
+import { responseBytes } from "../encode-response";
 import { completedBody, failureError, jobFor } from "../generation-outcome";
 import type { OriginMetrics } from "../metrics";
 import type { OriginEnv } from "../origin-env";
@@ -88,7 +89,7 @@ export function generateRoute(deps: GenerateRouteDeps) {
       const body = await completedBody(completion, parts, req, outcome.result, started);
       const answer: LedgerAnswer = {
         status: 200,
-        body: JSON.stringify(body),
+        body: responseBytes(body),
         headers: {
           "content-type": "application/json",
           ...(outcome.result.degraded ? { "x-darkroom-degraded": outcome.result.degraded } : {}),
