@@ -1,6 +1,12 @@
 // Middleware: every /internal/* call must carry a valid, fresh HMAC signature over its raw body.
+import { createHash, createHmac } from "node:crypto";
 import { createMiddleware } from "hono/factory";
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../protocol/signing";
+import {
+  SIGNATURE_HEADER,
+  type SigningPrimitives,
+  TIMESTAMP_HEADER,
+  verifySignature,
+} from "../../protocol/signing";
 import type { OriginEnv } from "./origin-env";
 import { OriginError } from "./origin-error";
 import type { ReplayGuard } from "./replay-guard";
@@ -12,6 +18,12 @@ const REASONS = {
   mismatch: "Signature does not match.",
   replayed: "This signed request was already received; sign each delivery afresh.",
 } as const;
+
+/** node:crypto, synchronous: the same digests as the edge's WebCrypto, without a thread-pool hop. */
+export const NODE_SIGNING: SigningPrimitives = {
+  sha256Hex: (data) => createHash("sha256").update(data).digest("hex"),
+  hmacHex: (secret, message) => createHmac("sha256", secret).update(message).digest("hex"),
+};
 
 /**
  * A POST whose exact signature was seen within the window is a captured request replayed: refused.
@@ -29,6 +41,7 @@ export function verifySignatureMiddleware(
       { timestamp: c.req.header(TIMESTAMP_HEADER), signature: c.req.header(SIGNATURE_HEADER) },
       { method: c.req.method, path: c.req.path, body },
       nowSeconds?.(),
+      NODE_SIGNING,
     );
     if (!check.ok) throw new OriginError("invalid_signature", REASONS[check.reason]);
     const signature = c.req.header(SIGNATURE_HEADER) ?? "";
