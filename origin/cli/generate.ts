@@ -7,7 +7,7 @@ import { describeZodError } from "../../protocol/errors";
 import { GenerateRequestSchema } from "../../protocol/generate";
 import { TIER_SPECS, TIERS, type Tier } from "../../protocol/tiers";
 import { loadOriginConfig } from "../config";
-import { encodeImage, toRgb8 } from "../imaging/encode-image";
+import { encodeImage } from "../imaging/encode-image";
 import { loadPipeline, sessionSettingsFrom } from "../load-pipeline";
 import { buildReceipt } from "../server/build-receipt";
 
@@ -94,7 +94,7 @@ async function main() {
     postprocess_ms: 0,
   });
   const encoded = await encodeImage(
-    toRgb8(image.pixels, req.width, req.height),
+    image.pixels,
     req.width,
     req.height,
     req.output_format,

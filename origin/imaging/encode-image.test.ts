@@ -23,9 +23,10 @@ const receipt: Receipt = {
   timings: { queue_ms: 1.5, inference_ms: 20, postprocess_ms: 0.25 },
 };
 
+/** Ramps past both ends of [-1, 1] (clamping) and through exact halves (0 → 127.5 rounds to 128). */
 function gradient(width: number, height: number): Float32Array {
   const pixels = new Float32Array(3 * width * height);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (i % 97) / 48 - 1;
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i % 101) / 40 - 1.25;
   return pixels;
 }
 
@@ -33,8 +34,7 @@ describe("encodeImage", () => {
   it.each(["png", "webp", "jpeg"] as const)(
     "embeds a receipt that reads back from %s",
     async (format) => {
-      const rgb = toRgb8(gradient(64, 32), 64, 32);
-      const encoded = await encodeImage(rgb, 64, 32, format, receipt);
+      const encoded = await encodeImage(gradient(64, 32), 64, 32, format, receipt);
       const meta = await sharp(encoded.bytes).metadata();
       expect(meta.format).toBe(format === "jpeg" ? "jpeg" : format);
       expect([meta.width, meta.height]).toEqual([64, 32]);
@@ -46,8 +46,9 @@ describe("encodeImage", () => {
     ["bytes", false],
     ["latency", true],
   ])("keeps PNG pixels lossless when favouring %s", async (_, favourLatency) => {
-    const rgb = toRgb8(gradient(64, 32), 64, 32);
-    const encoded = await encodeImage(rgb, 64, 32, "png", receipt, favourLatency);
+    const pixels = gradient(64, 32);
+    const rgb = toRgb8(pixels, 64, 32);
+    const encoded = await encodeImage(pixels, 64, 32, "png", receipt, favourLatency);
     expect((await readReceipt(encoded.bytes))?.request_id).toBe("req-1");
     const raw = await sharp(encoded.bytes).raw().toBuffer();
     expect(Buffer.from(raw).equals(Buffer.from(rgb))).toBe(true);

@@ -31,11 +31,11 @@ export interface EncodedImage {
 }
 
 /**
- * PNG goes through encodePng (Sub-filtered rows on node:zlib; `favourLatency`, the fast tier, takes
+ * Decoder output (planar RGB in [-1, 1]) → an image file. PNG goes through encodePng (Sub-filtered rows on node:zlib; `favourLatency`, the fast tier, takes
  * Huffman-only deflate); WebP and JPEG through sharp. Every format carries the receipt as XMP.
  */
 export async function encodeImage(
-  rgb: Uint8Array,
+  pixels: Float32Array,
   width: number,
   height: number,
   format: OutputFormat,
@@ -45,8 +45,8 @@ export async function encodeImage(
   const xmp = receiptToXmp(receipt);
   const bytes =
     format === "png"
-      ? await encodePng(rgb, width, height, xmp, favourLatency ? PNG_FAST : PNG_SMALL)
-      : await lossy(rgb, width, height, format, xmp);
+      ? await encodePng(pixels, width, height, xmp, favourLatency ? PNG_FAST : PNG_SMALL)
+      : await lossy(toRgb8(pixels, width, height), width, height, format, xmp);
   return { bytes, sha256: createHash("sha256").update(bytes).digest("hex"), format };
 }
 

@@ -58,33 +58,46 @@ function xmpChunk(xmp: string): Buffer {
 }
 
 /**
- * Interleaved RGB rows → PNG scanlines with the Sub filter (type 1): each byte minus the same
- * channel of the pixel to its left, mod 256. Smooth images turn into runs of small values.
+ * Planar RGB in [-1, 1] (the VAE's range) → PNG scanlines with the Sub filter (type 1): each byte
+ * minus the same channel of the pixel to its left, mod 256, so smooth images become runs of small
+ * values. One pass: each row is quantised exactly as toRgb8 does (a Uint8ClampedArray store clamps
+ * and rounds half to even), then filtered, without an intermediate RGB image.
  */
-export function subFilteredScanlines(rgb: Uint8Array, width: number, height: number): Uint8Array {
+export function subFilteredScanlines(
+  pixels: Float32Array,
+  width: number,
+  height: number,
+): Uint8Array {
+  const plane = width * height;
   const row = width * 3;
+  const rgb = new Uint8ClampedArray(row);
   const out = new Uint8Array(height * (row + 1));
   for (let y = 0; y < height; y++) {
-    const src = y * row;
+    for (let x = 0, i = y * width, o = 0; x < width; x++, i++, o += 3) {
+      rgb[o] = (pixels[i]! + 1) * 127.5;
+      rgb[o + 1] = (pixels[plane + i]! + 1) * 127.5;
+      rgb[o + 2] = (pixels[2 * plane + i]! + 1) * 127.5;
+    }
     const dst = y * (row + 1);
     out[dst] = 1;
-    out[dst + 1] = rgb[src]!;
-    out[dst + 2] = rgb[src + 1]!;
-    out[dst + 3] = rgb[src + 2]!;
+    out[dst + 1] = rgb[0]!;
+    out[dst + 2] = rgb[1]!;
+    out[dst + 3] = rgb[2]!;
     // A Uint8Array store wraps modulo 256, which is exactly PNG's filter arithmetic.
-    for (let x = 3; x < row; x++) out[dst + 1 + x] = rgb[src + x]! - rgb[src + x - 3]!;
+    for (let x = 3; x < row; x++) out[dst + 1 + x] = rgb[x]! - rgb[x - 3]!;
   }
   return out;
 }
 
+/** Planar RGB in [-1, 1], 3 × height × width → PNG bytes carrying `xmp`. */
 export async function encodePng(
-  rgb: Uint8Array,
+  pixels: Float32Array,
   width: number,
   height: number,
   xmp: string,
   options: PngOptions,
 ): Promise<Buffer> {
-  const rows = subFilteredScanlines(rgb, width, height);
+  const rows = subFilteredScanlines(pixels, width, height);
   const zlib = {
     level: options.level,
     strategy: options.huffmanOnly ? constants.Z_HUFFMAN_ONLY : constants.Z_DEFAULT_STRATEGY,

@@ -1,7 +1,7 @@
 // A finished job → the protocol response: encode each image with its receipt, assemble metadata.
 import type { GeneratedImage, GenerateRequest, GenerateResponse } from "../../protocol/generate";
 import type { ModelInfo } from "../engine/diffusion-runtime";
-import { encodeImage, toRgb8 } from "../imaging/encode-image";
+import { encodeImage } from "../imaging/encode-image";
 import type { JobResult } from "../scheduler/job-scheduler";
 import { buildReceipt } from "./build-receipt";
 
@@ -28,14 +28,13 @@ export async function encodeImages(
   return Promise.all(
     result.images.map(async (image) => {
       const started = performance.now();
-      const rgb = toRgb8(image.pixels, served.width, served.height);
       const receipt = buildReceipt(served, model, region, image.seed, {
         queue_ms: t.queue_ms,
         inference_ms: inference,
         postprocess_ms: performance.now() - started,
       });
       const encoded = await encodeImage(
-        rgb,
+        image.pixels,
         served.width,
         served.height,
         served.output_format,
