@@ -65,6 +65,15 @@ describe("calibrateBatching", () => {
     expect(new Set(runtime.sizes.decode)).toEqual(new Set([1, 2]));
   });
 
+  it("stops probing where doubling no longer pays, and keeps the flat size", async () => {
+    const { runtime, result } = calibrate(
+      (rows) => rows * 18,
+      (images) => images * 3,
+    );
+    expect(await result).toMatchObject({ unetRows: 2, decodeImages: 2 });
+    expect(new Set(runtime.sizes.unet)).toEqual(new Set([1, 2]));
+  });
+
   it("lets a GPU-like device batch up to the policy's largest batch", async () => {
     const { result } = calibrate(
       (rows) => 30 + rows,

@@ -1,10 +1,10 @@
 // How many rows one UNet call (and images one VAE call) should take on this device, measured at start.
 //
 // Batching pays on a GPU: a batch of 8 costs little more than a batch of 1. On a CPU it can lose:
-// tiny-sd on 2 cores costs 18.3 ms per UNet row alone, 20.3 in pairs, 21.7 in fours, 24.8 in
-// sixteens, and its VAE 2.8 ms per image alone but 6 ms in pairs. A batcher that always fills its
+// tiny-sd on 2 cores costs about the same per UNet row at any batch size (18–20 ms), and its VAE
+// 2.3–2.8 ms per image alone but 5–6 ms per image in any batch. A batcher that always fills its
 // batches then serves fewer images per second than FIFO. So the origin measures once, after warm-up,
-// and caps its batches at the largest size that still costs no more per row than the best size.
+// and caps its batches at the largest size that costs (nearly) no more per item than the best one.
 import type { DiffusionRuntime, UnetRow } from "../engine/diffusion-runtime";
 
 export interface SizeCost {
@@ -50,8 +50,9 @@ async function fastestMs(
 }
 
 /**
- * Doubles the size from 1 while the cost per item keeps (nearly) falling, up to `max`: on a CPU this
- * stops after measuring 2, on a GPU it climbs to the policy's largest batch.
+ * Doubles the size from 1 while doubling still cuts the cost per item by more than `tolerance`, up
+ * to `max`: on a CPU this stops after measuring 2, so start-up pays a few hundred ms; on a GPU it
+ * climbs as far as batching keeps paying.
  */
 async function probeSizes(
   max: number,
@@ -60,8 +61,10 @@ async function probeSizes(
 ): Promise<SizeCost[]> {
   const costs: SizeCost[] = [];
   for (let size = 1; size <= max; size *= 2) {
-    costs.push({ size, ms: await fastestMs(callOf(size), o.repeats, o.now) });
-    if (chooseBatchSize(costs, o.tolerance) < size) break;
+    const ms = await fastestMs(callOf(size), o.repeats, o.now);
+    const previous = costs.at(-1);
+    costs.push({ size, ms });
+    if (previous && ms / size > (previous.ms / previous.size) * (1 - o.tolerance)) break;
   }
   return costs;
 }
@@ -84,7 +87,7 @@ export async function calibrateBatching(
 ): Promise<BatchCalibration> {
   const { latentChannels, seqLen, hiddenSize } = runtime.model;
   const timing = {
-    repeats: o.repeats ?? 5,
+    repeats: o.repeats ?? 3,
     tolerance: o.tolerance ?? 0.05,
     now: o.now ?? (() => performance.now()),
   };
