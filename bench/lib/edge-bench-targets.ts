@@ -86,7 +86,13 @@ async function startEdge(
     d1Databases: { DB: "bench-d1" },
     kvNamespaces: { KEYS_CACHE: "bench-kv" },
     r2Buckets: { IMAGES: "bench-r2" },
-    durableObjects: { TENANT_GATE: { className: "TenantGate", useSQLite: true } },
+    // Every Durable Object wrangler.toml binds: without REGION_BOARD each request would route blind
+    // and log the failure, which is neither the edge's real work nor production's.
+    durableObjects: {
+      TENANT_GATE: { className: "TenantGate", useSQLite: true },
+      REGION_BOARD: { className: "RegionBoard", useSQLite: true },
+      JOBS: { className: "GenerationJob", useSQLite: true },
+    },
     bindings: {
       ENVIRONMENT: "development",
       ADMIN_TOKEN,

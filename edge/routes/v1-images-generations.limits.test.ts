@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { expectConformant } from "../test/conformance";
 import { answerError, hold, installFakeOrigin, refuseConnection } from "../test/fake-origin";
-import { generate, tenantWithKey, usageOf } from "../test/generation";
+import { generate, generateEagerly, tenantWithKey, usageOf } from "../test/generation";
 import { adminCall, type ErrorEnvelope } from "../test/harness";
 
 afterEach(() => vi.restoreAllMocks());
@@ -133,5 +133,67 @@ describe("concurrency and quota", () => {
     const record = audit.body.data.find((r) => r.request_id === "cost-1");
     // quality 1024×1024 at the default 20 steps: 4 units per image.
     expect(record).toMatchObject({ cost_charged: 8, region: "us" });
+  });
+});
+
+describe("settlement ahead of the client's next request", () => {
+  /** A client that sends its next request the moment it has an answer, `count` times. */
+  async function backToBack(key: string, count: number) {
+    const statuses: number[] = [];
+    const deferred: Promise<void>[] = [];
+    for (let i = 0; i < count; i++) {
+      const { response, done } = await generateEagerly(key, { ...PROMPT, quality: "low" });
+      statuses.push(response.status);
+      await response.arrayBuffer();
+      deferred.push(done);
+    }
+    return { statuses, deferred };
+  }
+
+  it("frees the only slot before the answer goes out: a back-to-back client never sees concurrency_limit", async () => {
+    const origin = installFakeOrigin();
+    const { key } = await tenantWithKey({ max_concurrency: 1 });
+    const { statuses, deferred } = await backToBack(key, 20);
+    await Promise.all(deferred);
+    expect(statuses).toEqual(Array(20).fill(200));
+    expect(origin.calls).toHaveLength(20);
+    expect(await usageOf(key)).toMatchObject({ images_used: 20, images_reserved: 0, in_flight: 0 });
+  });
+
+  it("keeps every client of a full tenant within its slots, and still refuses one client too many", async () => {
+    installFakeOrigin();
+    const { key } = await tenantWithKey({ max_concurrency: 4 });
+    const clients = await Promise.all(Array.from({ length: 4 }, () => backToBack(key, 8)));
+    await Promise.all(clients.flatMap((c) => c.deferred));
+    expect(clients.flatMap((c) => c.statuses)).toEqual(Array(32).fill(200));
+    expect(await usageOf(key)).toMatchObject({ images_used: 32, in_flight: 0 });
+
+    const held = hold();
+    installFakeOrigin({ us: held.behaviour });
+    const { key: full } = await tenantWithKey({ max_concurrency: 1 });
+    const first = generate(full, PROMPT);
+    await held.firstArrival;
+    const second = await generate(full, PROMPT);
+    expect((await errorOf(second)).code).toBe("concurrency_limit");
+    held.release();
+    expect((await first).status).toBe(200);
+  });
+
+  it("still records the cost the settlement charged in the audit record", async () => {
+    installFakeOrigin();
+    const { key, tenantId } = await tenantWithKey();
+    const { response, done } = await generateEagerly(
+      key,
+      { ...PROMPT, n: 2, size: "1024x1024" },
+      { headers: { "x-request-id": "cost-eager" } },
+    );
+    expect(response.status).toBe(200);
+    await done;
+    const audit = await adminCall<{ data: { request_id: string; cost_charged: number }[] }>(
+      `/admin/audit?tenant_id=${tenantId}`,
+    );
+    expect(audit.body.data.find((r) => r.request_id === "cost-eager")).toMatchObject({
+      cost_charged: 8,
+    });
   });
 });

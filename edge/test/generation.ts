@@ -1,6 +1,6 @@
 // Test helpers for the generation routes: a tenant with chosen limits, its key, and calls through a fake origin.
 import { FAKE_ORIGIN_BINDINGS } from "./fake-origin";
-import { type CallOptions, call, callJson, createTenant, issueKey } from "./harness";
+import { type CallOptions, call, callEagerly, callJson, createTenant, issueKey } from "./harness";
 
 export interface TenantLimitsInput {
   rate_limit_per_minute?: number;
@@ -24,6 +24,16 @@ export async function tenantWithKey(limits: TenantLimitsInput = {}) {
 /** POST /v1/images/generations with ORIGINS pointed at the fake origin. */
 export function generate(key: string, json: unknown, options: CallOptions = {}) {
   return call("/v1/images/generations", {
+    token: key,
+    json,
+    ...options,
+    bindings: { ...FAKE_ORIGIN_BINDINGS, ...options.bindings },
+  });
+}
+
+/** `generate`, answered before its deferred work finishes (see callEagerly). */
+export function generateEagerly(key: string, json: unknown, options: CallOptions = {}) {
+  return callEagerly("/v1/images/generations", {
     token: key,
     json,
     ...options,

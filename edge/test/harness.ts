@@ -19,6 +19,17 @@ export interface CallOptions {
 
 /** Runs one request through the Worker and settles its waitUntil work before returning. */
 export async function call(path: string, options: CallOptions = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(
+    requestFor(path, options),
+    { ...env, ...options.bindings },
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+function requestFor(path: string, options: CallOptions): Request {
   const headers = new Headers(options.headers);
   if (options.token) headers.set("authorization", `Bearer ${options.token}`);
   let body = options.body;
@@ -26,15 +37,29 @@ export async function call(path: string, options: CallOptions = {}): Promise<Res
     headers.set("content-type", "application/json");
     body = JSON.stringify(options.json);
   }
-  const request = new Request(`https://edge.test${path}`, {
+  return new Request(`https://edge.test${path}`, {
     method: options.method ?? (body === undefined ? "GET" : "POST"),
     headers,
     body,
   });
+}
+
+/**
+ * Runs one request and hands back its response as soon as the Worker answers, with its waitUntil
+ * work (settlement, audit) possibly still running: what a client sees that sends its next request
+ * the moment it has an answer. Await `done` before reading what that deferred work wrote.
+ */
+export async function callEagerly(
+  path: string,
+  options: CallOptions = {},
+): Promise<{ response: Response; done: Promise<void> }> {
   const ctx = createExecutionContext();
-  const response = await worker.fetch(request, { ...env, ...options.bindings }, ctx);
-  await waitOnExecutionContext(ctx);
-  return response;
+  const response = await worker.fetch(
+    requestFor(path, options),
+    { ...env, ...options.bindings },
+    ctx,
+  );
+  return { response, done: waitOnExecutionContext(ctx) };
 }
 
 export async function callJson<T = Record<string, unknown>>(

@@ -1,14 +1,16 @@
 // Audit group commit: records finishing together share one write, carried by the request that opened the batch.
 import { describe, expect, it } from "vitest";
-import { AuditBatcher } from "./audit-batcher";
+import { AUDIT_BATCH_WINDOW_MS, AUDIT_BUSY_WINDOW_MS, AuditBatcher } from "./audit-batcher";
 
 /** A batcher whose windows close when the test says so, with every write and waitUntil recorded. */
 function harness(maxBatch = 50) {
   const windows: Array<() => void> = [];
-  const batcher = new AuditBatcher<string>(
-    () => new Promise<void>((resolve) => windows.push(resolve)),
-    maxBatch,
-  );
+  /** The window each batch asked for, in the order batches opened. */
+  const waits: number[] = [];
+  const batcher = new AuditBatcher<string>((ms) => {
+    waits.push(ms);
+    return new Promise<void>((resolve) => windows.push(resolve));
+  }, maxBatch);
   const writes: string[][] = [];
   const write = async (records: readonly string[]) => {
     writes.push([...records]);
@@ -23,7 +25,7 @@ function harness(maxBatch = 50) {
     for (const close of windows.splice(0)) close();
     await Promise.all(pending.splice(0));
   };
-  return { batcher, writes, write, carried, request, closeWindows };
+  return { batcher, writes, write, carried, request, closeWindows, waits };
 }
 
 const D1 = {};
@@ -63,5 +65,31 @@ describe("audit batcher", () => {
     h.batcher.add("b", other, h.write, h.request("b"));
     await h.closeWindows();
     expect(h.writes).toEqual([["a"], ["b"]]);
+  });
+
+  it("waits longer while records come in company, and the short window again once they come alone", async () => {
+    const h = harness();
+    h.batcher.add("a", D1, h.write, h.request("a"));
+    await h.closeWindows();
+    for (const name of ["b", "c"]) h.batcher.add(name, D1, h.write, h.request(name));
+    await h.closeWindows();
+    h.batcher.add("d", D1, h.write, h.request("d"));
+    await h.closeWindows();
+    h.batcher.add("e", D1, h.write, h.request("e"));
+    await h.closeWindows();
+    expect(h.writes).toEqual([["a"], ["b", "c"], ["d"], ["e"]]);
+    expect(h.waits).toEqual([
+      AUDIT_BATCH_WINDOW_MS,
+      AUDIT_BATCH_WINDOW_MS,
+      AUDIT_BUSY_WINDOW_MS,
+      AUDIT_BATCH_WINDOW_MS,
+    ]);
+  });
+
+  it("counts a batch that filled up as busy", async () => {
+    const h = harness(2);
+    for (const name of ["a", "b", "c"]) h.batcher.add(name, D1, h.write, h.request(name));
+    await h.closeWindows();
+    expect(h.waits).toEqual([AUDIT_BATCH_WINDOW_MS, AUDIT_BUSY_WINDOW_MS]);
   });
 });

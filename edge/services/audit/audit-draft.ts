@@ -33,11 +33,12 @@ export class AuditDraft {
   }
 
   /**
-   * A streamed response outlives its handler: the record waits for `until` (the stream's end, when
-   * what was delivered and charged is known) instead of being written as the handler returns.
+   * Work that outlives the handler and still has notes to add (a stream's end, a settlement's
+   * reply): the record waits for every `until` instead of being written as the handler returns.
    */
   holdUntil(until: Promise<unknown>): void {
-    this.held = until.catch(() => {});
+    const settled = until.catch(() => {});
+    this.held = this.held ? Promise.all([this.held, settled]) : settled;
   }
 
   /** What the record must wait for, if anything. */

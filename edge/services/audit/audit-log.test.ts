@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../db/client";
 import type { NewAuditRow } from "../../db/schema";
+import { AuditBatcher } from "./audit-batcher";
 import { D1AuditLog } from "./audit-log";
 
 describe("audit log", () => {
@@ -31,5 +32,24 @@ describe("audit log", () => {
     await Promise.all(pending);
     const [row] = await log.list({ tenantId: "ten_roundtrip", limit: 5 });
     expect(row).toEqual({ ...record, id: expect.any(Number) });
+  });
+
+  it("writes a batch as one statement, every record kept in the order it was submitted", async () => {
+    const pending: Promise<unknown>[] = [];
+    const batcher = new AuditBatcher<NewAuditRow>(() => Promise.resolve());
+    const log = new D1AuditLog(openDatabase(env.DB), env.DB, (p) => pending.push(p), batcher);
+    const ids = ["req_b1", "req_b2", "req_b3"];
+    for (const [i, requestId] of ids.entries()) {
+      log.submit({ requestId, tenantId: "ten_batch", route: "GET /v1/models", status: 200 + i });
+    }
+    expect(pending).toHaveLength(1);
+    await Promise.all(pending);
+    const rows = await log.list({ tenantId: "ten_batch", limit: 5 });
+    // Newest first: the last submitted has the highest id.
+    expect(rows.map((r) => [r.requestId, r.status, r.params])).toEqual([
+      ["req_b3", 202, null],
+      ["req_b2", 201, null],
+      ["req_b1", 200, null],
+    ]);
   });
 });
