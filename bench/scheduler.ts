@@ -1,10 +1,11 @@
 // bench:scheduler — open-loop Poisson load (80 % fast / 20 % quality) at 50/70/90 % of measured
 // capacity against the darkroom scheduler and FIFO mode of the same origin, in one run.
-// Saturation ratio = saturated images/s ÷ (1 / pure onnxruntime compute per image of the mix).
+// Saturation ratio = Σ pure onnxruntime compute of the images served ÷ wall time of the saturated run,
+// the pure compute measured right before and after that run (the machine drifts over minutes).
 import { mkdir, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ensureTinyModel } from "../origin/model/tiny";
-import { TIER_SPECS, type Tier } from "../protocol/tiers";
+import { TIER_SPECS, TIERS, type Tier } from "../protocol/tiers";
 import { type OpenLoopSample, openLoop } from "./lib/open-loop";
 import { startOriginProcess } from "./lib/origin-process";
 import { openSessions, pureRequest } from "./lib/pure-onnx";
@@ -13,6 +14,8 @@ import { percentile, printTable, round2 } from "./lib/stats";
 const MODEL_DIR = resolve(process.env.DARKROOM_MODEL_DIR ?? "models/tiny-sd");
 const SECRET = "bench-secret";
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
+/** onnxruntime intra-op threads, the same for the origin and the pure runs (0: its default). */
+const THREADS = Number(process.env.DARKROOM_INTRA_OP_THREADS ?? 0);
 const FAST_SHARE = 0.8;
 const PROMPTS = [
   "a red circle",
@@ -58,7 +61,7 @@ function seeded(seed: number) {
 }
 
 async function pureComputeMs(): Promise<Record<Tier, number>> {
-  const sessions = await openSessions(MODEL_DIR, 0);
+  const sessions = await openSessions(MODEL_DIR, THREADS);
   const out = {} as Record<Tier, number>;
   for (const tier of ["fast", "quality"] as const) {
     const spec = TIER_SPECS[tier];
@@ -102,7 +105,6 @@ async function runMode(
   mode: "darkroom" | "fifo",
   rates: (capacity: number) => number[],
   port: number,
-  pure: Record<Tier, number>,
 ) {
   const origin = await startOriginProcess({
     port,
@@ -110,10 +112,15 @@ async function runMode(
     env: {
       DARKROOM_MODEL_DIR: MODEL_DIR,
       DARKROOM_SCHEDULER: mode === "fifo" ? "fifo" : "continuous",
+      DARKROOM_INTRA_OP_THREADS: String(THREADS),
     },
   });
   try {
     const random = seeded(7);
+    // The compute bound is measured right before and right after the saturated run (the origin
+    // idle both times) and averaged: the machine's speed drifts over minutes, and the ratio must
+    // compare the run with the compute of the same moments.
+    const before = await pureComputeMs();
     // Saturation: arrivals far faster than service, so the origin is never idle.
     const sat = await openLoop({
       url: origin.url,
@@ -122,6 +129,9 @@ async function runMode(
       requests: Math.min(REQUESTS, 120),
       body: (i) => requestBody(i, `${mode}-sat`, random),
     });
+    const after = await pureComputeMs();
+    const pure = {} as Record<Tier, number>;
+    for (const tier of TIERS) pure[tier] = (before[tier] + after[tier]) / 2;
     const okSat = sat.samples.filter((s) => s.status === 200);
     const lastDone = okSat.length / (sat.wallMs / 1000);
     // The compute bound of exactly the images served: Σ pure per-image time over the wall time.
@@ -138,7 +148,7 @@ async function runMode(
       });
       results[String(rate)] = summarise(run.samples, run.wallMs);
     }
-    return { saturatedImagesPerSecond: lastDone, overBound, results };
+    return { saturatedImagesPerSecond: lastDone, overBound, pure, results };
   } finally {
     await origin.stop();
   }
@@ -146,12 +156,6 @@ async function runMode(
 
 async function main() {
   await ensureTinyModel(MODEL_DIR);
-  const pure = await pureComputeMs();
-  const mixMs = FAST_SHARE * pure.fast + (1 - FAST_SHARE) * pure.quality;
-  const computeBound = 1000 / mixMs;
-  console.log(
-    `pure compute per image: fast ${pure.fast.toFixed(1)} ms, quality ${pure.quality.toFixed(1)} ms; bound ${computeBound.toFixed(2)} img/s`,
-  );
   let capacity = 0;
   const loads = [0.5, 0.7, 0.9];
   const darkroom = await runMode(
@@ -161,13 +165,18 @@ async function main() {
       return loads.map((l) => round2(l * sat));
     },
     8898,
-    pure,
   );
-  const fifo = await runMode("fifo", () => loads.map((l) => round2(l * capacity)), 8897, pure);
+  const fifo = await runMode("fifo", () => loads.map((l) => round2(l * capacity)), 8897);
+  const pure = darkroom.pure;
+  const computeBound = 1000 / (FAST_SHARE * pure.fast + (1 - FAST_SHARE) * pure.quality);
+  console.log(
+    `pure compute per image around darkroom's saturated run: fast ${pure.fast.toFixed(1)} ms, quality ${pure.quality.toFixed(1)} ms; bound ${computeBound.toFixed(2)} img/s (threads: ${THREADS || "ort default"})`,
+  );
   const out: Record<string, unknown> = {
     capacity_images_per_s: round2(capacity),
     compute_bound_images_per_s: round2(computeBound),
     pure_ms: pure,
+    threads: THREADS || "ort default",
     modes: {},
   };
   const rows: Array<Record<string, string | number>> = [];
@@ -196,6 +205,7 @@ async function main() {
     (out.modes as Record<string, unknown>)[mode] = {
       ...perLoad,
       saturated_images_per_s: round2(r.saturatedImagesPerSecond),
+      pure_ms_around_saturation: r.pure,
       saturation_over_compute_bound: round2(r.overBound),
     };
   }
