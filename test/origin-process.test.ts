@@ -1,4 +1,5 @@
 // A real origin process on loopback: signed generation, client-disconnect cancellation, SIGTERM drain.
+import { Readable } from "node:stream";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OriginProcess, signedPost, startOriginProcess } from "../bench/lib/origin-process";
@@ -99,6 +100,28 @@ describe("origin process", () => {
     }
     expect(after).toBe(before + 1);
   });
+
+  it.each([
+    ["declares its length", false],
+    ["arrives chunked, with no length", true],
+  ])(
+    "refuses with 413 a body over 64 KiB that %s, before checking its signature",
+    async (_, chunked) => {
+      const big = Buffer.alloc(70 * 1024, "a");
+      // A Readable has no length to declare, so undici sends it chunked.
+      const parts = Array.from({ length: 7 }, (_, i) => big.subarray(i * 10240, (i + 1) * 10240));
+      const body = chunked ? Readable.from(parts) : big;
+      const res = await request(`${origin.url}/internal/v1/generate`, {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json" },
+      });
+      expect(res.statusCode).toBe(413);
+      expect(((await res.body.json()) as { error: { code: string } }).error.code).toBe(
+        "payload_too_large",
+      );
+    },
+  );
 
   it("drains on SIGTERM: readyz turns 503, in-flight work finishes, then the process exits", async () => {
     const inFlight = signedPost(

@@ -1,6 +1,5 @@
 // The origin's HTTP surface: unsigned probes, and signed /internal/v1/* behind size and type checks.
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { requestId } from "hono/request-id";
 import { errorBody } from "../../protocol/errors";
@@ -9,6 +8,7 @@ import type { OriginMetrics } from "./metrics";
 import type { OriginEnv } from "./origin-env";
 import { OriginError } from "./origin-error";
 import type { OriginState } from "./origin-state";
+import { readBody } from "./read-body";
 import type { ReplayGuard } from "./replay-guard";
 import type { RequestLedger } from "./request-ledger";
 import { cancelRoute } from "./routes/cancel";
@@ -52,15 +52,7 @@ export function createOriginApp(deps: OriginAppDeps) {
   app.use(requestId({ headerName: "x-request-id" }));
   app.route("/", healthRoutes(deps.state, deps.metrics));
   app.use("/internal/*", countRequests(deps.metrics));
-  app.use(
-    "/internal/*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new OriginError("payload_too_large", `Body exceeds ${MAX_BODY_BYTES} bytes.`);
-      },
-    }),
-  );
+  app.use("/internal/*", readBody(MAX_BODY_BYTES));
   app.use("/internal/*", verifySignatureMiddleware(deps.secrets, deps.replay, deps.nowSeconds));
   app.use("/internal/*", requireJson);
   app.route("/internal/v1/generate", generateRoute(deps));

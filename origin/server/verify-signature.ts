@@ -35,7 +35,7 @@ export function verifySignatureMiddleware(
   nowSeconds?: () => number,
 ) {
   return createMiddleware<OriginEnv>(async function verifyOriginSignature(c, next) {
-    const body = new Uint8Array(await c.req.arrayBuffer());
+    const body = c.get("bodyBytes");
     const check = await verifySignature(
       secrets,
       { timestamp: c.req.header(TIMESTAMP_HEADER), signature: c.req.header(SIGNATURE_HEADER) },
