@@ -99,11 +99,6 @@ async function generate(
     regions: services.regions,
     safetyTerms: services.safetyTerms,
     note: (fields) => c.get("audit").note(fields),
-    // The answer does not wait for the settlement's reply; the audit record (cost charged) does.
-    detachSettle: (settling) => {
-      c.executionCtx.waitUntil(settling);
-      c.get("audit").holdUntil(settling);
-    },
   });
   const deliver = deliverImages({
     plan,

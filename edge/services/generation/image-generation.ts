@@ -25,13 +25,6 @@ export interface GenerationDeps {
   readonly safetyTerms: SafetyTermsSource;
   /** Where each stage records what it learned for the request's audit record. */
   readonly note: (fields: Partial<AuditNotes>) => void;
-  /**
-   * Given, the settlement is sent before `run` returns but not awaited: the caller keeps it alive
-   * and makes whatever needs its result (the audit record) wait for it. The gate still sees it
-   * before any request the client sends after this answer, since the call is already under way.
-   * Absent, `run` awaits it.
-   */
-  readonly detachSettle?: (settling: Promise<void>) => void;
   readonly now?: () => number;
 }
 
@@ -164,9 +157,9 @@ export class ImageGeneration {
         timings,
       };
     } finally {
-      const settling = this.settle(target, deliveredImages);
-      if (this.deps.detachSettle) this.deps.detachSettle(settling);
-      else await settling;
+      // Awaited before the answer goes out: a settlement merely sent first was measured to reach
+      // the gate after the client's next admit under load (spurious 429 concurrency_limit).
+      await this.settle(target, deliveredImages);
     }
   }
 
