@@ -46,7 +46,7 @@ function requestFor(path: string, options: CallOptions): Request {
 
 /**
  * Runs one request and hands back its response as soon as the Worker answers, with its waitUntil
- * work (settlement, audit) possibly still running: what a client sees that sends its next request
+ * work (the audit write) possibly still running: what a client sees that sends its next request
  * the moment it has an answer. Await `done` before reading what that deferred work wrote.
  */
 export async function callEagerly(

@@ -33,8 +33,9 @@ export class AuditDraft {
   }
 
   /**
-   * Work that outlives the handler and still has notes to add (a stream's end, a settlement's
-   * reply): the record waits for every `until` instead of being written as the handler returns.
+   * Work that outlives the handler and still has notes to add (a stream's end, when what was
+   * delivered and charged is known): the record waits for every `until` instead of being written
+   * as the handler returns.
    */
   holdUntil(until: Promise<unknown>): void {
     const settled = until.catch(() => {});
