@@ -65,13 +65,14 @@ describe("calibrateBatching", () => {
     expect(new Set(runtime.sizes.decode)).toEqual(new Set([1, 2]));
   });
 
-  it("stops probing where doubling no longer pays, and keeps the flat size", async () => {
+  it("probes a flat curve up to the call budget and batches that far", async () => {
     const { runtime, result } = calibrate(
       (rows) => rows * 18,
       (images) => images * 3,
     );
-    expect(await result).toMatchObject({ unetRows: 2, decodeImages: 2 });
-    expect(new Set(runtime.sizes.unet)).toEqual(new Set([1, 2]));
+    // UNet: 8 rows take 144 ms, so 16 (predicted 288 ms) is never started; VAE: 8 images, 24 ms.
+    expect(await result).toMatchObject({ unetRows: 8, decodeImages: 8 });
+    expect(new Set(runtime.sizes.unet)).toEqual(new Set([1, 2, 4, 8]));
   });
 
   it("lets a GPU-like device batch up to the policy's largest batch", async () => {

@@ -50,21 +50,22 @@ async function fastestMs(
 }
 
 /**
- * Doubles the size from 1 while doubling still cuts the cost per item by more than `tolerance`, up
- * to `max`: on a CPU this stops after measuring 2, so start-up pays a few hundred ms; on a GPU it
- * climbs as far as batching keeps paying.
+ * Doubles the size from 1 while the cost per item stays within `tolerance` of the best seen, up to
+ * `max`, and never starts a call predicted (2 × the last one) to take longer than `callBudgetMs`:
+ * a flat CPU curve is probed up to the batch sizes that keep start-up short (~1 s here), a GPU
+ * climbs as far as batching keeps paying, and a curve that turns costlier stops at once.
  */
 async function probeSizes(
   max: number,
   callOf: (size: number) => () => Promise<unknown>,
-  o: Required<Pick<CalibrationOptions, "repeats" | "tolerance" | "now">>,
+  o: Required<Pick<CalibrationOptions, "repeats" | "tolerance" | "now" | "callBudgetMs">>,
 ): Promise<SizeCost[]> {
   const costs: SizeCost[] = [];
   for (let size = 1; size <= max; size *= 2) {
-    const ms = await fastestMs(callOf(size), o.repeats, o.now);
-    const previous = costs.at(-1);
-    costs.push({ size, ms });
-    if (previous && ms / size > (previous.ms / previous.size) * (1 - o.tolerance)) break;
+    const last = costs.at(-1);
+    if (last && last.ms * 2 > o.callBudgetMs) break;
+    costs.push({ size, ms: await fastestMs(callOf(size), o.repeats, o.now) });
+    if (chooseBatchSize(costs, o.tolerance) < size) break;
   }
   return costs;
 }
@@ -79,6 +80,8 @@ export interface CalibrationOptions {
   tolerance?: number;
   /** Injectable for tests (a fake runtime advancing a fake clock). */
   now?: () => number;
+  /** Longest single call the probe may start (predicted from the size before), ms. */
+  callBudgetMs?: number;
 }
 
 export async function calibrateBatching(
@@ -87,9 +90,10 @@ export async function calibrateBatching(
 ): Promise<BatchCalibration> {
   const { latentChannels, seqLen, hiddenSize } = runtime.model;
   const timing = {
-    repeats: o.repeats ?? 3,
+    repeats: o.repeats ?? 2,
     tolerance: o.tolerance ?? 0.05,
     now: o.now ?? (() => performance.now()),
+    callBudgetMs: o.callBudgetMs ?? 150,
   };
   const latent = new Float32Array(latentChannels * o.h * o.w).fill(0.1);
   const row: UnetRow = {
