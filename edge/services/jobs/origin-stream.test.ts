@@ -2,29 +2,11 @@
 import { describe, expect, it } from "vitest";
 import { errorBody } from "../../../protocol/errors";
 import { formatSse, type GenerationEvent } from "../../../protocol/events";
+import { ORIGIN_REQUEST, TWO_REGIONS } from "../../test/origin-request";
 import type { FetchLike } from "../origins/origin-call";
 import { openOriginStream, StreamStop } from "./origin-stream";
 
-const CANDIDATES = [
-  { region: "us", url: "http://us.test", predictedMs: null },
-  { region: "eu", url: "http://eu.test", predictedMs: null },
-];
-
-const REQUEST = {
-  request_id: "gen_1",
-  tenant_id: "ten_1",
-  tier: "fast" as const,
-  model: "default",
-  prompt: "a fox",
-  n: 1,
-  width: 512,
-  height: 512,
-  steps: 2,
-  guidance_scale: 0,
-  seed: 1,
-  scheduler: "euler" as const,
-  preview_every: 1,
-};
+const REQUEST = { ...ORIGIN_REQUEST, preview_every: 1 };
 
 const encoder = new TextEncoder();
 const sse = (events: GenerationEvent[]) =>
@@ -80,7 +62,7 @@ function open(byRegion: Record<string, FetchLike>, options: { signal?: AbortSign
     if (!answer) throw new Error(`unexpected ${region}`);
     return answer(url, init);
   };
-  const result = openOriginStream(CANDIDATES, REQUEST, {
+  const result = openOriginStream(TWO_REGIONS, REQUEST, {
     secret: "s",
     traceparent: "00-x-y-01",
     budgetMs: 60_000,
@@ -117,7 +99,7 @@ describe("openOriginStream before the first event", () => {
   it("gives a hung first origin only its first-byte budget, so the next one fits a fast deadline", async () => {
     // No explicit first-event timeout: derived from the candidates' predictions (about 1 s here),
     // where the 15 s ceiling alone would have spent the whole 5 s fast-tier deadline on `us`.
-    const predicted = CANDIDATES.map((c) => ({ ...c, predictedMs: 10 }));
+    const predicted = TWO_REGIONS.map((c) => ({ ...c, predictedMs: 10 }));
     const tried: string[] = [];
     const byRegion: Record<string, FetchLike> = { us: hangs, eu: streamOf(sse([QUEUED])) };
     const opened = await openOriginStream(predicted, REQUEST, {

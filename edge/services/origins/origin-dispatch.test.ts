@@ -1,29 +1,10 @@
 // OriginDispatcher: which failures move on to the next region, which are final, verdicts, and the shared deadline.
 import { describe, expect, it } from "vitest";
 import { errorBody } from "../../../protocol/errors";
-import type { AttemptVerdict, RouteCandidate } from "../regions/region-router";
+import { ORIGIN_REQUEST, TWO_REGIONS } from "../../test/origin-request";
+import type { AttemptVerdict } from "../regions/region-router";
 import type { FetchLike } from "./origin-call";
-import { OriginDispatcher, type OriginRequest } from "./origin-dispatch";
-
-const TARGETS: RouteCandidate[] = [
-  { region: "us", url: "http://us.test", predictedMs: null },
-  { region: "eu", url: "http://eu.test", predictedMs: null },
-];
-
-const REQUEST: OriginRequest = {
-  request_id: "gen_1",
-  tenant_id: "ten_1",
-  tier: "fast",
-  model: "default",
-  prompt: "a fox",
-  n: 1,
-  width: 512,
-  height: 512,
-  steps: 2,
-  guidance_scale: 0,
-  seed: 1,
-  scheduler: "euler",
-};
+import { OriginDispatcher } from "./origin-dispatch";
 
 const error = (status: number, code: Parameters<typeof errorBody>[0]) => () =>
   Promise.resolve(Response.json(errorBody(code, "x"), { status }));
@@ -74,7 +55,7 @@ describe("OriginDispatcher", () => {
     ],
   ])("%s", async (_label, byHost, kind, regions) => {
     const { seen, origins } = dispatcher(byHost as Record<string, FetchLike>);
-    const result = await origins.generate(TARGETS, REQUEST, 5_000, "00-x-y-01");
+    const result = await origins.generate(TWO_REGIONS, ORIGIN_REQUEST, 5_000, "00-x-y-01");
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.failure.kind).toBe(kind);
     expect(seen).toEqual(regions);
@@ -94,8 +75,8 @@ describe("OriginDispatcher", () => {
         return host === "us.test" ? hang(url, init) : Promise.resolve(Response.json(served()));
       },
     });
-    const candidates = TARGETS.map((t) => ({ ...t, predictedMs: 10 }));
-    const result = await origins.generate(candidates, REQUEST, 30_000, "00-x-y-01");
+    const candidates = TWO_REGIONS.map((t) => ({ ...t, predictedMs: 10 }));
+    const result = await origins.generate(candidates, ORIGIN_REQUEST, 30_000, "00-x-y-01");
     expect(result).toMatchObject({ ok: true, region: "eu", attempts: 2 });
     expect(seen).toEqual(["us.test", "eu.test"]);
     expect(verdicts).toEqual([
@@ -114,7 +95,7 @@ describe("OriginDispatcher", () => {
         return hang(url, { ...init, signal: AbortSignal.timeout(20) });
       },
     });
-    const result = await origins.generate(TARGETS, REQUEST, 5_000, "00-x-y-01");
+    const result = await origins.generate(TWO_REGIONS, ORIGIN_REQUEST, 5_000, "00-x-y-01");
     expect(result).toMatchObject({
       ok: false,
       failure: { kind: "deadline_exceeded", region: "eu" },
@@ -135,7 +116,7 @@ describe("OriginDispatcher", () => {
       },
       "eu.test": () => Promise.resolve(Response.json(served())),
     });
-    const result = await origins.generate(TARGETS, REQUEST, 5_000, "00-x-y-01");
+    const result = await origins.generate(TWO_REGIONS, ORIGIN_REQUEST, 5_000, "00-x-y-01");
     expect(result).toMatchObject({
       ok: false,
       failure: { kind: "deadline_exceeded", region: "us" },
@@ -149,7 +130,7 @@ describe("OriginDispatcher", () => {
       "us.test": error(500, "internal_error"),
       "eu.test": error(400, "invalid_request"),
     });
-    await origins.generate(TARGETS, REQUEST, 5_000, "00-x-y-01");
+    await origins.generate(TWO_REGIONS, ORIGIN_REQUEST, 5_000, "00-x-y-01");
     expect(verdicts).toEqual([
       ["us", "failure"],
       ["eu", "success"],
@@ -158,7 +139,7 @@ describe("OriginDispatcher", () => {
 
   it("calls nobody when no candidate is left", async () => {
     const { seen, origins } = dispatcher({});
-    const result = await origins.generate([], REQUEST, 5_000, "00-x-y-01");
+    const result = await origins.generate([], ORIGIN_REQUEST, 5_000, "00-x-y-01");
     expect(result).toEqual({ ok: false, failure: { kind: "no_capacity" }, attempts: 0 });
     expect(seen).toEqual([]);
   });
@@ -176,19 +157,19 @@ describe("OriginDispatcher", () => {
         return refused();
       },
     });
-    await origins.generate(TARGETS, REQUEST, 10_000, "00-x-y-01");
+    await origins.generate(TWO_REGIONS, ORIGIN_REQUEST, 10_000, "00-x-y-01");
     expect(bodies.map((b) => b.deadline_ms)).toEqual([9_000, 8_000]);
   });
 });
 
-/** A well-formed origin answer to REQUEST. */
+/** A well-formed origin answer to ORIGIN_REQUEST. */
 function served() {
   return {
     images: [
       { b64: "AA==", seed: 1, sha256: "a".repeat(64), width: 512, height: 512, format: "png" },
     ],
     metadata: {
-      request_id: REQUEST.request_id,
+      request_id: ORIGIN_REQUEST.request_id,
       region: "eu",
       model: "tiny-sd",
       model_hash: "f".repeat(64),
