@@ -1,7 +1,11 @@
 // bench:origin — origin end-to-end time over HTTP vs the pure onnxruntime time of the same graph calls.
 // Ratio = e2e p50 / pure p50, both measured in this run on this machine, one request at a time.
+
 import { mkdir, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
+import { loadOriginConfig } from "../origin/config";
+import { sessionSettingsFrom } from "../origin/load-pipeline";
 import { ensureTinyModel } from "../origin/model/tiny";
 import type { GenerateResponse } from "../protocol/generate";
 import { TIER_SPECS, type Tier } from "../protocol/tiers";
@@ -10,7 +14,9 @@ import { openSessions, pureRequest } from "./lib/pure-onnx";
 import { percentile, printTable, round2 } from "./lib/stats";
 
 const MODEL_DIR = resolve(process.env.DARKROOM_MODEL_DIR ?? "models/tiny-sd");
-const THREADS = Number(process.env.DARKROOM_INTRA_OP_THREADS ?? 0);
+/** The origin's session settings from this environment: its child and the pure runs share them. */
+const SESSION = sessionSettingsFrom(loadOriginConfig(process.env));
+const THREADS_LABEL = `${SESSION.intraOpThreads || availableParallelism()} intra-op, spinning ${SESSION.intraOpSpinning ?? "run"}`;
 const SECRET = "bench-secret";
 const ROUNDS = 4;
 const CASES: Array<{ tier: Tier; size: number; iterations: number }> = [
@@ -56,7 +62,6 @@ async function main() {
     secret: SECRET,
     env: {
       DARKROOM_MODEL_DIR: MODEL_DIR,
-      DARKROOM_INTRA_OP_THREADS: String(THREADS),
       DARKROOM_LOG_LEVEL: "warn",
     },
   });
@@ -64,7 +69,7 @@ async function main() {
   const results = [];
   let n = 0;
   // One set of bench-side sessions; they are idle (threads parked) whenever the origin is timed.
-  const sessions = await openSessions(MODEL_DIR, THREADS);
+  const sessions = await openSessions(MODEL_DIR, SESSION);
   for (const c of CASES) {
     const spec = TIER_SPECS[c.tier];
     const guided = spec.defaultGuidance > 1;
@@ -131,7 +136,7 @@ async function main() {
   );
   const out = {
     cold_start_ms: round2(origin.readyAfterMs),
-    threads: THREADS || "ort default",
+    threads: THREADS_LABEL,
     cases: results,
   };
   await mkdir("bench/results", { recursive: true });

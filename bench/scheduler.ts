@@ -2,8 +2,12 @@
 // capacity against the darkroom scheduler and FIFO mode of the same origin, in one run.
 // Saturation ratio = Σ pure onnxruntime compute of the images served ÷ wall time of the saturated run,
 // the pure compute measured right before and after that run (the machine drifts over minutes).
+
 import { mkdir, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
+import { loadOriginConfig } from "../origin/config";
+import { sessionSettingsFrom } from "../origin/load-pipeline";
 import { ensureTinyModel } from "../origin/model/tiny";
 import { TIER_SPECS, TIERS, type Tier } from "../protocol/tiers";
 import { type OpenLoopSample, openLoop } from "./lib/open-loop";
@@ -15,7 +19,9 @@ const MODEL_DIR = resolve(process.env.DARKROOM_MODEL_DIR ?? "models/tiny-sd");
 const SECRET = "bench-secret";
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
 /** onnxruntime intra-op threads, the same for the origin and the pure runs (0: its default). */
-const THREADS = Number(process.env.DARKROOM_INTRA_OP_THREADS ?? 0);
+/** The origin's session settings from this environment: its child and the pure runs share them. */
+const SESSION = sessionSettingsFrom(loadOriginConfig(process.env));
+const THREADS_LABEL = `${SESSION.intraOpThreads || availableParallelism()} intra-op, spinning ${SESSION.intraOpSpinning ?? "run"}`;
 const FAST_SHARE = 0.8;
 const PROMPTS = [
   "a red circle",
@@ -61,7 +67,7 @@ function seeded(seed: number) {
 }
 
 async function pureComputeMs(): Promise<Record<Tier, number>> {
-  const sessions = await openSessions(MODEL_DIR, THREADS);
+  const sessions = await openSessions(MODEL_DIR, SESSION);
   const out = {} as Record<Tier, number>;
   for (const tier of ["fast", "quality"] as const) {
     const spec = TIER_SPECS[tier];
@@ -112,7 +118,6 @@ async function runMode(
     env: {
       DARKROOM_MODEL_DIR: MODEL_DIR,
       DARKROOM_SCHEDULER: mode === "fifo" ? "fifo" : "continuous",
-      DARKROOM_INTRA_OP_THREADS: String(THREADS),
     },
   });
   try {
@@ -170,13 +175,13 @@ async function main() {
   const pure = darkroom.pure;
   const computeBound = 1000 / (FAST_SHARE * pure.fast + (1 - FAST_SHARE) * pure.quality);
   console.log(
-    `pure compute per image around darkroom's saturated run: fast ${pure.fast.toFixed(1)} ms, quality ${pure.quality.toFixed(1)} ms; bound ${computeBound.toFixed(2)} img/s (threads: ${THREADS || "ort default"})`,
+    `pure compute per image around darkroom's saturated run: fast ${pure.fast.toFixed(1)} ms, quality ${pure.quality.toFixed(1)} ms; bound ${computeBound.toFixed(2)} img/s (threads: ${THREADS_LABEL})`,
   );
   const out: Record<string, unknown> = {
     capacity_images_per_s: round2(capacity),
     compute_bound_images_per_s: round2(computeBound),
     pure_ms: pure,
-    threads: THREADS || "ort default",
+    threads: THREADS_LABEL,
     modes: {},
   };
   const rows: Array<Record<string, string | number>> = [];

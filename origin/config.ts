@@ -2,6 +2,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import type { IntraOpSpinning } from "./runtime/ort-session";
 
 const list = z.string().transform((s) =>
   s
@@ -27,7 +28,13 @@ const OriginEnvSchema = z.object({
   ORIGIN_SHARED_SECRET: list.default(["dev-origin-secret"]),
   /** Execution providers in order of preference; cpu is always the last resort. */
   DARKROOM_PROVIDERS: list.pipe(z.array(z.enum(["cuda", "cpu"])).min(1)).default(["cpu"]),
+  /** 0: one per CPU this process may run on (onnxruntime's own default used only one here). */
   DARKROOM_INTRA_OP_THREADS: z.coerce.number().int().min(0).default(0),
+  /**
+   * Whether intra-op threads spin-wait for work: `run` (during a call only), `on` (onnxruntime's
+   * default: they keep spinning after it), `off` (they sleep). See runtime/ort-session.ts.
+   */
+  DARKROOM_INTRA_OP_SPINNING: z.enum(["run", "on", "off"]).default("run"),
   DARKROOM_INTER_OP_THREADS: z.coerce.number().int().min(0).default(1),
   DARKROOM_CUDA_DEVICE: z.coerce.number().int().min(0).default(0),
   DARKROOM_DRAIN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
@@ -59,6 +66,7 @@ export type OriginConfig = {
   sharedSecrets: string[];
   providers: Array<"cuda" | "cpu">;
   intraOpThreads: number;
+  intraOpSpinning: IntraOpSpinning;
   interOpThreads: number;
   cudaDevice: number;
   drainTimeoutMs: number;
@@ -90,6 +98,7 @@ export function loadOriginConfig(env: NodeJS.ProcessEnv = process.env): OriginCo
     sharedSecrets: e.ORIGIN_SHARED_SECRET,
     providers: e.DARKROOM_PROVIDERS,
     intraOpThreads: e.DARKROOM_INTRA_OP_THREADS,
+    intraOpSpinning: e.DARKROOM_INTRA_OP_SPINNING,
     interOpThreads: e.DARKROOM_INTER_OP_THREADS,
     cudaDevice: e.DARKROOM_CUDA_DEVICE,
     drainTimeoutMs: e.DARKROOM_DRAIN_TIMEOUT_MS,

@@ -6,7 +6,7 @@ import { ensureTinyModel } from "./model/tiny";
 import { fetchModel, ModelStore } from "./models/model-store";
 import { ModelStoreError } from "./models/model-store-failure";
 import { loadOnnxRuntime } from "./runtime/onnx-diffusion-runtime";
-import type { SessionSettings } from "./runtime/ort-session";
+import type { IntraOpSpinning, SessionSettings } from "./runtime/ort-session";
 import { loadClipTokenizer } from "./tokenizer/clip-tokenizer";
 
 export const DEFAULT_MODEL_DIR = "models/tiny-sd";
@@ -50,6 +50,7 @@ export async function loadPipeline(requested: PipelineOptions): Promise<Diffusio
 export function sessionSettingsFrom(config: {
   providers: Array<"cuda" | "cpu">;
   intraOpThreads: number;
+  intraOpSpinning?: IntraOpSpinning;
   interOpThreads: number;
   cudaDevice: number;
   modelCacheDir?: string;
@@ -58,6 +59,7 @@ export function sessionSettingsFrom(config: {
   return {
     providers: config.providers,
     intraOpThreads: config.intraOpThreads,
+    intraOpSpinning: config.intraOpSpinning,
     interOpThreads: config.interOpThreads,
     cudaDevice: config.cudaDevice,
     modelCacheDir: config.modelCacheDir,

@@ -1,6 +1,7 @@
 // The pure onnxruntime cost of one request: exactly its graph calls, in a tight loop, same inputs.
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
+import { type SessionSettings, sessionOptions } from "../../origin/runtime/ort-session";
 
 export interface PureCase {
   width: number;
@@ -12,13 +13,9 @@ export interface PureCase {
 
 type Sessions = Record<"text" | "unet" | "vae", ort.InferenceSession>;
 
-export async function openSessions(modelDir: string, threads: number): Promise<Sessions> {
-  const options: ort.InferenceSession.SessionOptions = {
-    executionProviders: ["cpu"],
-    graphOptimizationLevel: "all",
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-  };
+/** The origin's own session options (threads, spinning, optimization level), on the plain graphs. */
+export async function openSessions(modelDir: string, settings: SessionSettings): Promise<Sessions> {
+  const options = sessionOptions(settings, ["cpu"]);
   const open = (file: string) => ort.InferenceSession.create(join(modelDir, file), options);
   return {
     text: await open("text_encoder/model.onnx"),

@@ -1,10 +1,14 @@
 // Creates onnxruntime sessions with the configured execution providers, falling back to CPU.
+import { availableParallelism } from "node:os";
 import * as ort from "onnxruntime-node";
 import { OptimizedModelCache } from "./optimized-model-cache";
 
 export interface SessionSettings {
   providers: ReadonlyArray<"cuda" | "cpu">;
+  /** 0: one per CPU this process may run on. */
   intraOpThreads: number;
+  /** `run` unless set: see `sessionOptions`. */
+  intraOpSpinning?: IntraOpSpinning | undefined;
   interOpThreads: number;
   cudaDevice: number;
   /** Root of the model cache; when set, optimized graphs are cached under `<dir>/optimized`. */
@@ -12,6 +16,8 @@ export interface SessionSettings {
   /** Off switch for that cache (on whenever modelCacheDir is set). */
   cacheOptimizedModels?: boolean | undefined;
 }
+
+export type IntraOpSpinning = "run" | "on" | "off";
 
 export interface OpenedSession {
   session: ort.InferenceSession;
@@ -29,16 +35,27 @@ function providerList(settings: SessionSettings): ort.InferenceSession.Execution
 
 const GRAPH_OPTIMIZATION_LEVEL = "all";
 
-function options(
+/**
+ * The options every session of a pipeline opens with (bench:origin's pure runs use them too).
+ * Threads are counted here rather than left to onnxruntime, whose default ran the tiny UNet on one
+ * of this machine's two cores (20 ms a call, 13 ms on two). Each session owns its thread pool, and
+ * by default a pool keeps spinning after its call returns, on the cores the next session's call
+ * needs: a fast 256² image (text encoder, UNet ×2, VAE) took 54–72 ms that way. Spinning only
+ * during a call (`run`) took 27–32 ms, not spinning at all 29–36, one thread 40–42 (same machine,
+ * interleaved; the quality tier 432–471, 464–523 and 710–775 ms).
+ */
+export function sessionOptions(
   settings: SessionSettings,
-  providers: ort.InferenceSession.ExecutionProviderConfig[],
+  providers: ort.InferenceSession.ExecutionProviderConfig[] = providerList(settings),
 ): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: providers,
     graphOptimizationLevel: GRAPH_OPTIMIZATION_LEVEL,
-    intraOpNumThreads: settings.intraOpThreads,
+    intraOpNumThreads:
+      settings.intraOpThreads > 0 ? settings.intraOpThreads : availableParallelism(),
     interOpNumThreads: settings.interOpThreads,
     executionMode: "sequential",
+    extra: { session: spinning(settings.intraOpSpinning ?? "run") },
   };
 }
 
@@ -66,6 +83,12 @@ export async function openSession(
   }
 }
 
+/** onnxruntime's session config keys for each mode (`force_spinning_stop`: stop when a run ends). */
+function spinning(mode: IntraOpSpinning) {
+  if (mode === "off") return { intra_op: { allow_spinning: "0" } };
+  return { intra_op: { allow_spinning: "1" }, force_spinning_stop: mode === "run" ? "1" : "0" };
+}
+
 function create(
   path: string,
   settings: SessionSettings,
@@ -73,7 +96,7 @@ function create(
   provider: string,
   warn: (message: string) => void,
 ): Promise<ort.InferenceSession> {
-  const base = options(settings, providers);
+  const base = sessionOptions(settings, providers);
   if (!settings.modelCacheDir || settings.cacheOptimizedModels === false) {
     return ort.InferenceSession.create(path, base);
   }
