@@ -1,4 +1,7 @@
-// HMAC request signing for every /internal/* call: one implementation, WebCrypto, for Workers and Node.
+// HMAC request signing for every /internal/* call: one implementation for Workers and Node.
+import { hmac } from "@noble/hashes/hmac.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 export const TIMESTAMP_HEADER = "x-darkroom-timestamp";
 export const SIGNATURE_HEADER = "x-darkroom-signature";
 /** Signatures older or newer than this are rejected, and request ids are remembered this long. */
@@ -16,33 +19,17 @@ export function toHex(bytes: ArrayBuffer | Uint8Array): string {
   return out;
 }
 
-export async function sha256Hex(data: string | Uint8Array): Promise<string> {
-  const bytes = typeof data === "string" ? encoder.encode(data) : data;
-  return toHex(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+/**
+ * SHA-256 in JavaScript (@noble/hashes), synchronous: these digests cover tens to hundreds of bytes
+ * (an API key, a prompt, a request body), where WebCrypto's promise round trip cost the edge more
+ * than the hashing. Same bytes as WebCrypto's digest, pinned by signing.test.ts.
+ */
+export function sha256Hex(data: string | Uint8Array): string {
+  return bytesToHex(sha256(typeof data === "string" ? encoder.encode(data) : data));
 }
 
-/** Imported HMAC keys by secret: importing costs as much as signing, and secrets rarely change.
- *  Bounded, since a rotation adds one. The keys themselves are kept, never a pending promise, so no
- *  Worker request ever waits on work started by another. */
-type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
-const hmacKeys = new Map<string, HmacKey>();
-const MAX_HMAC_KEYS = 8;
-
-async function hmacKey(secret: string): Promise<HmacKey> {
-  const cached = hmacKeys.get(secret);
-  if (cached) return cached;
-  const raw = encoder.encode(secret);
-  const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
-  if (hmacKeys.size >= MAX_HMAC_KEYS) hmacKeys.clear();
-  hmacKeys.set(secret, key);
-  return key;
-}
-
-async function hmacHex(secret: string, message: string): Promise<string> {
-  const key = await hmacKey(secret);
-  return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
+function hmacHex(secret: string, message: string): string {
+  return bytesToHex(hmac(sha256, encoder.encode(secret), encoder.encode(message)));
 }
 
 export interface SignableRequest {
@@ -59,7 +46,7 @@ export async function signatureFor(
   timestamp: number,
   req: SignableRequest,
 ): Promise<string> {
-  return hmacHex(secret, signedMessage(timestamp, req, await sha256Hex(req.body)));
+  return hmacHex(secret, signedMessage(timestamp, req, sha256Hex(req.body)));
 }
 
 /** Headers to attach to an /internal/* call. */
@@ -81,15 +68,15 @@ export function constantTimeEqual(a: string, b: string): boolean {
 }
 
 /**
- * The two primitives a check needs. WebCrypto (the default) works in Workers and Node; a Node
- * process may pass synchronous node:crypto ones, which skip two thread-pool round trips per request.
+ * The two primitives a check needs. The default (@noble/hashes) runs anywhere; a Node process may
+ * pass node:crypto's native ones, faster on large bodies.
  */
 export interface SigningPrimitives {
   sha256Hex(data: string | Uint8Array): string | Promise<string>;
   hmacHex(secret: string, message: string): string | Promise<string>;
 }
 
-const WEB_CRYPTO: SigningPrimitives = { sha256Hex, hmacHex };
+const PORTABLE: SigningPrimitives = { sha256Hex, hmacHex };
 
 export type SignatureCheck =
   | { ok: true }
@@ -104,7 +91,7 @@ export async function verifySignature(
   headers: { timestamp: string | null | undefined; signature: string | null | undefined },
   req: SignableRequest,
   nowSeconds = Math.floor(Date.now() / 1000),
-  primitives: SigningPrimitives = WEB_CRYPTO,
+  primitives: SigningPrimitives = PORTABLE,
 ): Promise<SignatureCheck> {
   if (!headers.timestamp || !headers.signature) return { ok: false, reason: "missing" };
   if (!/^\d{1,12}$/.test(headers.timestamp)) return { ok: false, reason: "malformed" };

@@ -79,8 +79,10 @@ async function startEdge(
   date: string,
   storage: object,
 ): Promise<Miniflare> {
+  const inspectorPort = Number(process.env.BENCH_INSPECTOR_PORT ?? 0);
   const { mf } = await startWorker({
     ...storage,
+    ...(inspectorPort ? { inspectorPort } : {}),
     script: await bundleWorker("edge/index.ts"),
     compatibilityDate: date,
     d1Databases: { DB: "bench-d1" },

@@ -3,9 +3,10 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { ErrorBodySchema, type ErrorCode, statusOf } from "../../protocol/errors";
 import type { AppEnv } from "../env";
 import { validationHook } from "../errors/error-handler";
+import { StaticRouteCache } from "./static-route-cache";
 
 export function newRouter(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook, router: new StaticRouteCache() });
 }
 
 /** OpenAPI entries for the error responses a route can give, in the one documented shape. */

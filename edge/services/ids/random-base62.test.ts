@@ -1,6 +1,6 @@
 // Base62 generation: exact length and alphabet, and rejection of the bytes that would bias it.
 import { describe, expect, it } from "vitest";
-import { randomBase62 } from "./random-base62";
+import { pooledFill, randomBase62 } from "./random-base62";
 
 describe("randomBase62", () => {
   it("produces the requested length from the base62 alphabet", () => {
@@ -31,5 +31,22 @@ describe("randomBase62", () => {
     for (const ch of randomBase62(248 * 10, fill)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
     expect(counts.size).toBe(62);
     expect(new Set(counts.values())).toEqual(new Set([40]));
+  });
+
+  it("draws pooled bytes without repeating them, and refills when the pool runs out", () => {
+    const seen = new Set<string>();
+    // 4096-byte pool: 300 draws of 40 bytes cross at least two refills.
+    for (let i = 0; i < 300; i++) {
+      const bytes = pooledFill(new Uint8Array(40));
+      seen.add(Array.from(bytes).join(","));
+    }
+    expect(seen.size).toBe(300);
+    const ids = new Set(Array.from({ length: 1000 }, () => randomBase62(20)));
+    expect(ids.size).toBe(1000);
+  });
+
+  it("serves draws larger than the pool straight from the CSPRNG", () => {
+    const big = pooledFill(new Uint8Array(10_000));
+    expect(new Set(big).size).toBeGreaterThan(200);
   });
 });

@@ -1,6 +1,6 @@
 // API key material: generation (`drk_` + base62), the SHA-256 hash stored at rest, and the display prefix.
 import { sha256Hex } from "../../../protocol/signing";
-import { randomBase62 } from "../ids/random-base62";
+import { cryptoFill, randomBase62 } from "../ids/random-base62";
 
 export const KEY_PREFIX = "drk_";
 /** 40 base62 chars ≈ 238 bits: a plain SHA-256 suffices at rest, no slow KDF needed. */
@@ -16,11 +16,11 @@ export interface KeyMaterial {
 }
 
 export async function generateKey(): Promise<KeyMaterial> {
-  const key = `${KEY_PREFIX}${randomBase62(KEY_RANDOM_CHARS)}`;
-  return { key, hash: await hashKey(key), prefix: displayPrefix(key) };
+  const key = `${KEY_PREFIX}${randomBase62(KEY_RANDOM_CHARS, cryptoFill)}`;
+  return { key, hash: hashKey(key), prefix: displayPrefix(key) };
 }
 
-export function hashKey(key: string): Promise<string> {
+export function hashKey(key: string): string {
   return sha256Hex(key);
 }
 
