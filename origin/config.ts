@@ -36,6 +36,14 @@ const OriginEnvSchema = z.object({
    */
   DARKROOM_INTRA_OP_SPINNING: z.enum(["run", "on", "off"]).default("run"),
   DARKROOM_INTER_OP_THREADS: z.coerce.number().int().min(0).default(1),
+  /**
+   * `worker`: the graphs run on a worker thread, so HTTP, encoding, probes and cancellation go on
+   * while they do; `main`: on the event-loop thread (onnxruntime-node's calls block it); `auto`:
+   * worker when the first provider is CUDA, main on CPU. On CPU the intra-op pool already takes
+   * every core, and JavaScript running beside it oversubscribed them (bench:scheduler saturation
+   * 0.73 of the compute bound on a worker against 0.83 and 0.91 on the main thread, two cores).
+   */
+  DARKROOM_RUNTIME_THREAD: z.enum(["auto", "worker", "main"]).default("auto"),
   DARKROOM_CUDA_DEVICE: z.coerce.number().int().min(0).default(0),
   DARKROOM_DRAIN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** `continuous` (tiers, step-level batching) or `fifo` (batch 1, arrival order): the baseline. */
@@ -68,6 +76,7 @@ export type OriginConfig = {
   intraOpThreads: number;
   intraOpSpinning: IntraOpSpinning;
   interOpThreads: number;
+  runtimeThread: "worker" | "main";
   cudaDevice: number;
   drainTimeoutMs: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "silent";
@@ -100,6 +109,12 @@ export function loadOriginConfig(env: NodeJS.ProcessEnv = process.env): OriginCo
     intraOpThreads: e.DARKROOM_INTRA_OP_THREADS,
     intraOpSpinning: e.DARKROOM_INTRA_OP_SPINNING,
     interOpThreads: e.DARKROOM_INTER_OP_THREADS,
+    runtimeThread:
+      e.DARKROOM_RUNTIME_THREAD === "auto"
+        ? e.DARKROOM_PROVIDERS[0] === "cuda"
+          ? "worker"
+          : "main"
+        : e.DARKROOM_RUNTIME_THREAD,
     cudaDevice: e.DARKROOM_CUDA_DEVICE,
     drainTimeoutMs: e.DARKROOM_DRAIN_TIMEOUT_MS,
     logLevel: e.DARKROOM_LOG_LEVEL,

@@ -7,6 +7,7 @@ import { fetchModel, ModelStore } from "./models/model-store";
 import { ModelStoreError } from "./models/model-store-failure";
 import { loadOnnxRuntime } from "./runtime/onnx-diffusion-runtime";
 import type { IntraOpSpinning, SessionSettings } from "./runtime/ort-session";
+import { loadWorkerRuntime } from "./runtime/worker-runtime";
 import { loadClipTokenizer } from "./tokenizer/clip-tokenizer";
 
 export const DEFAULT_MODEL_DIR = "models/tiny-sd";
@@ -16,7 +17,11 @@ export interface PipelineOptions extends SessionSettings {
   modelId?: string | undefined;
   /** Path or URL of a model manifest: fetched into `modelCacheDir`, then loaded (modelDir unused). */
   modelManifest?: string | undefined;
+  /** Where the graphs run: a worker thread (the server) or the calling thread (CLI, tests). */
+  runtimeThread?: RuntimeThread | undefined;
 }
+
+export type RuntimeThread = "worker" | "main";
 
 async function present(path: string) {
   return access(path).then(
@@ -42,7 +47,10 @@ export async function loadPipeline(requested: PipelineOptions): Promise<Diffusio
     console.error(`darkroom: ${DEFAULT_MODEL_DIR} missing; generating the tiny model…`);
     await ensureTinyModel(dir);
   }
-  const runtime = await loadOnnxRuntime(dir, options);
+  const runtime =
+    options.runtimeThread === "worker"
+      ? await loadWorkerRuntime(dir, options)
+      : await loadOnnxRuntime(dir, options);
   const tokenizer = await loadClipTokenizer(join(dir, "tokenizer"));
   return new DiffusionPipeline(runtime, tokenizer);
 }

@@ -35,3 +35,14 @@ describe("sessionOptions", () => {
     );
   });
 });
+
+describe("DARKROOM_RUNTIME_THREAD", () => {
+  it.each([
+    [{}, "main"],
+    [{ DARKROOM_PROVIDERS: "cuda,cpu" }, "worker"],
+    [{ DARKROOM_RUNTIME_THREAD: "worker" }, "worker"],
+    [{ DARKROOM_PROVIDERS: "cuda,cpu", DARKROOM_RUNTIME_THREAD: "main" }, "main"],
+  ] as const)("%o runs the graphs on the %s thread", (env, thread) => {
+    expect(loadOriginConfig(env).runtimeThread).toBe(thread);
+  });
+});

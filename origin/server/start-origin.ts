@@ -107,6 +107,7 @@ export async function startOrigin(config: OriginConfig): Promise<RunningOrigin> 
       modelId: config.modelId,
       modelManifest: config.modelManifest,
       ...sessionSettingsFrom(config),
+      runtimeThread: config.runtimeThread,
     });
     await warmUp(pipeline);
     metrics.modelLoadSeconds.set((performance.now() - started) / 1000);

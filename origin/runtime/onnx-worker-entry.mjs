@@ -1,0 +1,6 @@
+// Worker-thread entry: Node loads a worker's modules without the parent's TypeScript loader, so
+// this plain module registers tsx for the thread and then starts the runtime host (onnx-worker.ts).
+import { register } from "tsx/esm/api";
+
+register();
+await import("./onnx-worker.ts");
