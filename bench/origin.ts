@@ -49,11 +49,21 @@ async function timeIt<T, R = void>(
 }
 
 /** The origin answered 200 with a generate response carrying one decodable-looking image. */
-function checkAnswer(answer: { status: number; bytes: Buffer }) {
+function checkAnswer(answer: { status: number; bytes: Buffer }): GenerateResponse {
   if (answer.status !== 200) throw new Error(`origin answered ${answer.status}: ${answer.bytes}`);
   const json = JSON.parse(answer.bytes.toString("utf8")) as GenerateResponse;
   if (!json.images?.[0]?.b64) throw new Error("origin answered 200 without an image");
+  return json;
 }
+
+type Stages = Record<string, number>;
+const p50Of = (runs: readonly Stages[], key: string) =>
+  round2(
+    percentile(
+      runs.map((r) => r[key] ?? 0),
+      50,
+    ),
+  );
 
 async function main() {
   await ensureTinyModel(MODEL_DIR);
@@ -104,6 +114,9 @@ async function main() {
     // on shared 2-core hosts) lands on both sides of the ratio alike.
     const e2e: number[] = [];
     const pure: number[] = [];
+    // What each side reports about its stages: the origin's own timings, the pure run's per graph.
+    const originStages: Stages[] = [];
+    const pureStages: Stages[] = [];
     const block = Math.max(1, Math.ceil(c.iterations / ROUNDS));
     for (let round = 0; round < ROUNDS; round++) {
       await new Promise((r) => setTimeout(r, 100)); // let the bench's own onnxruntime threads park
@@ -112,10 +125,12 @@ async function main() {
           block,
           (req: Awaited<ReturnType<typeof presign>>) => sendSignedBytes(origin.url, req),
           signed,
-          checkAnswer,
+          (answer) => {
+            originStages.push({ ...checkAnswer(answer).metadata.timings });
+          },
         )),
       );
-      pure.push(...(await timeIt(block, pureRun)));
+      pure.push(...(await timeIt(block, pureRun, undefined, (s) => pureStages.push({ ...s }))));
     }
     const pureMs = percentile(pure, 50);
     const e2eMs = percentile(e2e, 50);
@@ -126,11 +141,33 @@ async function main() {
       pure_ms: round2(pureMs),
       e2e_ms: round2(e2eMs),
       ratio: round2(e2eMs / pureMs),
+      stages_p50_ms: {
+        origin_denoise: p50Of(originStages, "denoise_ms"),
+        pure_unet: p50Of(pureStages, "unet_ms"),
+        origin_decode: p50Of(originStages, "decode_ms"),
+        pure_vae: p50Of(pureStages, "vae_ms"),
+        origin_text_encode: p50Of(originStages, "text_encode_ms"),
+        pure_text: p50Of(pureStages, "text_ms"),
+        origin_postprocess: p50Of(originStages, "postprocess_ms"),
+        outside_origin_clock: round2(e2eMs - p50Of(originStages, "total_ms")),
+      },
     });
   }
   await Promise.all(Object.values(sessions).map((session) => session.release()));
   await origin.stop();
-  printTable(results);
+  printTable(results.map(({ stages_p50_ms: _, ...row }) => row));
+  console.log("\nwhere the time goes, p50 ms (origin: its response's timings; pure: per graph):");
+  printTable(
+    results.map((r) => ({
+      tier: r.tier,
+      size: r.size,
+      "denoise (origin) / UNet (pure)": `${r.stages_p50_ms.origin_denoise} / ${r.stages_p50_ms.pure_unet}`,
+      "decode (origin) / VAE (pure)": `${r.stages_p50_ms.origin_decode} / ${r.stages_p50_ms.pure_vae}`,
+      "text: origin / pure": `${r.stages_p50_ms.origin_text_encode} / ${r.stages_p50_ms.pure_text}`,
+      "encode (origin)": r.stages_p50_ms.origin_postprocess,
+      "outside the origin's clock": r.stages_p50_ms.outside_origin_clock,
+    })),
+  );
   console.log(
     "ratio = origin end-to-end p50 (HTTP incl. signature check, PNG-encoded, JSON; to the response's last byte) / pure onnxruntime p50 of the same graph calls, in alternating blocks of one run; request signing happens before the timer, parsing the answer after it",
   );

@@ -39,8 +39,15 @@ function timestepTensor(session: ort.InferenceSession, rows: number): ort.Tensor
     : new ort.Tensor("float32", new Float32Array(count).fill(999), dims);
 }
 
+/** Milliseconds each graph took in one pure run (UNet summed over the steps). */
+export interface PureStages {
+  text_ms: number;
+  unet_ms: number;
+  vae_ms: number;
+}
+
 /** Builds the feeds once, then returns a closure that runs one request's graph calls. */
-export async function pureRequest(s: Sessions, c: PureCase): Promise<() => Promise<void>> {
+export async function pureRequest(s: Sessions, c: PureCase): Promise<() => Promise<PureStages>> {
   const ids =
     typeOf(s.text, "input_ids") === "int64"
       ? new ort.Tensor("int64", new BigInt64Array(c.rows * 77).fill(1n), [c.rows, 77])
@@ -57,10 +64,14 @@ export async function pureRequest(s: Sessions, c: PureCase): Promise<() => Promi
   const timestep = timestepTensor(s.unet, c.rows);
   const latent = new ort.Tensor("float32", new Float32Array(4 * h * w).fill(0.1), [1, 4, h, w]);
   return async () => {
+    const t0 = performance.now();
     await s.text.run({ input_ids: ids });
+    const t1 = performance.now();
     for (let i = 0; i < c.steps; i++) {
       await s.unet.run({ sample, timestep, encoder_hidden_states: hidden });
     }
+    const t2 = performance.now();
     await s.vae.run({ latent_sample: latent });
+    return { text_ms: t1 - t0, unet_ms: t2 - t1, vae_ms: performance.now() - t2 };
   };
 }
