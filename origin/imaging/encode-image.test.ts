@@ -54,6 +54,24 @@ describe("encodeImage", () => {
     expect(Buffer.from(raw).equals(Buffer.from(rgb))).toBe(true);
   });
 
+  it("quantises PNG pixels exactly like toRgb8 at the rounding edges, at every size in turn", async () => {
+    // Values whose (v + 1) × 127.5 lands on .5 exactly or just beside it, and out of range.
+    const edges = [-1.5, -1, -0.99607843, 0.00392157, 1 / 255, 0.5, 1, 1.25, Number.NaN];
+    const image = (w: number, h: number) =>
+      Float32Array.from({ length: 3 * w * h }, (_, i) => edges[i % edges.length]! + (i % 7) / 255);
+    // Large, small, large again: the quantiser's reused scratch must never leak between images.
+    for (const [w, h] of [
+      [48, 40],
+      [8, 4],
+      [48, 40],
+    ] as const) {
+      const pixels = image(w, h);
+      const encoded = await encodeImage(pixels, w, h, "png", receipt, true);
+      const raw = await sharp(encoded.bytes).raw().toBuffer();
+      expect(Buffer.from(raw).equals(Buffer.from(toRgb8(pixels, w, h)))).toBe(true);
+    }
+  });
+
   it("maps the decoder range [-1, 1] onto 0..255 with clamping", () => {
     const planar = Float32Array.from([-1, 0, 1, 2, -2, 0.5]);
     // 2 pixels, planes R=[-1,0], G=[1,2], B=[-2,0.5]
