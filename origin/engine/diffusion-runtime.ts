@@ -45,4 +45,9 @@ export interface DiffusionRuntime {
     latentWidth: number,
   ): Promise<Float32Array[]>;
   dispose(): Promise<void>;
+  /**
+   * Calls `listener` once if the runtime stops being able to run graphs on its own (its thread
+   * died), never after `dispose`. Runtimes that cannot fail that way need not implement it.
+   */
+  onFailure?(listener: (error: Error) => void): void;
 }

@@ -3,6 +3,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DiffusionRuntime } from "../engine/diffusion-runtime";
 import { writeTinyModel } from "../model/tiny";
@@ -85,6 +86,21 @@ describe("loadWorkerRuntime", () => {
     } finally {
       await rm(broken, { recursive: true, force: true });
     }
+  });
+
+  it("reports a worker thread that dies on its own, and not one it disposed", async () => {
+    const crashed = await loadWorkerRuntime(dir, settings);
+    const failures: Error[] = [];
+    crashed.onFailure?.((error) => failures.push(error));
+    // What a crash looks like from here: the thread exits without being asked to.
+    await (crashed as unknown as { worker: Worker }).worker.terminate();
+    expect(failures.map((e) => e.message)).toEqual([expect.stringMatching(/worker exited/)]);
+    await expect(crashed.unet([], 8, 8)).rejects.toThrow(/worker exited/);
+
+    const disposed = await loadWorkerRuntime(dir, settings);
+    disposed.onFailure?.((error) => failures.push(error));
+    await disposed.dispose();
+    expect(failures).toHaveLength(1);
   });
 
   it("rejects calls once disposed", async () => {

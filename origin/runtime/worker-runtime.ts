@@ -24,6 +24,8 @@ class WorkerDiffusionRuntime implements DiffusionRuntime {
   private readonly pending = new Map<number, Pending>();
   private exited: Error | null = null;
   private loaded: ModelInfo | null = null;
+  private disposing = false;
+  private readonly failureListeners: Array<(error: Error) => void> = [];
   /** Settles once: the model's description, or why loading failed. */
   readonly ready: Promise<ModelInfo>;
 
@@ -48,8 +50,10 @@ class WorkerDiffusionRuntime implements DiffusionRuntime {
       else call.reject(errorFrom(reply));
     });
     const fail = (error: Error) => {
-      this.exited ??= error;
+      if (this.exited) return;
+      this.exited = error;
       ready.reject(error);
+      if (!this.disposing) for (const listener of this.failureListeners) listener(error);
       for (const call of this.pending.values()) call.reject(error);
       this.pending.clear();
     };
@@ -86,7 +90,12 @@ class WorkerDiffusionRuntime implements DiffusionRuntime {
     return this.call({ method: "decode", latents: [...latents], h, w });
   }
 
+  onFailure(listener: (error: Error) => void): void {
+    this.failureListeners.push(listener);
+  }
+
   async dispose(): Promise<void> {
+    this.disposing = true;
     if (!this.exited) await this.call({ method: "dispose" }).catch(() => undefined);
     await this.worker.terminate();
   }

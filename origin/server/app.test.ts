@@ -126,6 +126,19 @@ describe("signature rejections → 401 invalid_signature", () => {
 });
 
 describe("readiness", () => {
+  it("healthz and readyz are 503 once the origin has failed for good", async () => {
+    const { app, state } = makeApp();
+    expect((await app.request("/healthz")).status).toBe(200);
+    state.markFailed("onnxruntime worker exited (code 1)");
+    const health = await app.request("/healthz");
+    expect(health.status).toBe(503);
+    expect(await health.json()).toEqual({
+      status: "failed",
+      error: "onnxruntime worker exited (code 1)",
+    });
+    expect((await app.request("/readyz")).status).toBe(503);
+  });
+
   it("readyz is 503 while loading and 200 once the model is warm", async () => {
     const { app, state } = makeApp(false);
     expect((await app.request("/healthz")).status).toBe(200);

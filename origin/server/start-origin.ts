@@ -109,6 +109,14 @@ export async function startOrigin(config: OriginConfig): Promise<RunningOrigin> 
       ...sessionSettingsFrom(config),
       runtimeThread: config.runtimeThread,
     });
+    // A runtime that can no longer run graphs takes the origin out of rotation (readyz) and asks
+    // to be restarted (healthz): every request would fail otherwise.
+    pipeline.runtime.onFailure?.((error) => {
+      console.error(
+        `darkroom origin [${config.region}] ${error.message}; marking the origin failed`,
+      );
+      state.markFailed(error.message);
+    });
     await warmUp(pipeline);
     metrics.modelLoadSeconds.set((performance.now() - started) / 1000);
     const policy = await batchPolicyFor(config, pipeline, metrics);
