@@ -44,6 +44,13 @@ export interface DiffusionRuntime {
     latentHeight: number,
     latentWidth: number,
   ): Promise<Float32Array[]>;
+  /**
+   * Hands images from `decode` back once nothing reads them any more, so a later decode can reuse
+   * their memory. Optional on both sides: a runtime may not pool, a caller may never release (the
+   * buffers are then collected as garbage). Releasing an image twice, or one not from `decode`, is
+   * a no-op.
+   */
+  releasePixels?(pixels: readonly Float32Array[]): void;
   dispose(): Promise<void>;
   /**
    * Calls `listener` once if the runtime stops being able to run graphs on its own (its thread

@@ -79,6 +79,32 @@ describe("loadOnnxRuntime adapts to each export convention", () => {
   });
 });
 
+describe("decoded images", () => {
+  it("are written into pooled buffers, reused only after release, with unchanged pixels", async () => {
+    const runtime = await loadOnnxRuntime(await tempModel(), settings);
+    try {
+      const latent = Float32Array.from({ length: 4 * 8 * 8 }, (_, i) => Math.sin(i));
+      const other = latent.map((v) => -v);
+      const [first] = await runtime.decode([latent], 8, 8);
+      const expected = first!.slice();
+      // Not released yet: the next decode must not write over it.
+      const [second] = await runtime.decode([other], 8, 8);
+      expect(second!.buffer).not.toBe(first!.buffer);
+      expect(first).toEqual(expected);
+      runtime.releasePixels?.([first!, second!]);
+      const [third] = await runtime.decode([latent], 8, 8);
+      expect([first!.buffer, second!.buffer]).toContain(third!.buffer);
+      expect(third).toEqual(expected);
+      // A batch of two comes back as two views of one buffer, each equal to its image alone.
+      const pair = await runtime.decode([other, latent], 8, 8);
+      expect(pair[1]).toEqual(expected);
+      expect(pair[0]!.buffer).toBe(pair[1]!.buffer);
+    } finally {
+      await runtime.dispose();
+    }
+  });
+});
+
 describe("start-up failures name the file and what was expected", () => {
   it("a missing graph", async () => {
     const dir = await tempModel();

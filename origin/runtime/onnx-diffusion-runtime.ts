@@ -24,6 +24,7 @@ import {
   openSession,
   type SessionSettings,
 } from "./ort-session";
+import { PixelPool } from "./pixel-pool";
 import { concatRows, splitRows } from "./rows";
 
 async function openChecked(dir: string, contract: GraphContract, settings: SessionSettings) {
@@ -66,6 +67,8 @@ export async function loadOnnxRuntime(
     context: floatType(unetInputs, "encoder_hidden_states", UNET.file),
     timestep: timestepForm(unetInputs),
     latent: floatType(describeInputs(vae.session), "latent_sample", VAE_DECODER.file),
+    // A float32 output can be written into a reused buffer; a float16 one is converted anyway.
+    pixels: describeOutputs(vae.session).find((o) => o.name === "sample")?.type === "float32",
   };
   const model = await describeModel(dir, options, forms.timestep, text.executionProvider);
   return new OnnxDiffusionRuntime(model, text.session, unet.session, vae.session, forms);
@@ -105,16 +108,22 @@ interface Forms {
   context: FloatType;
   timestep: TimestepForm;
   latent: FloatType;
+  /** The VAE's `sample` output is float32. */
+  pixels: boolean;
 }
 
 class OnnxDiffusionRuntime implements DiffusionRuntime {
+  private readonly pixelPool: PixelPool | null;
+
   constructor(
     readonly model: ModelInfo,
     private readonly text: ort.InferenceSession,
     private readonly unetSession: ort.InferenceSession,
     private readonly vae: ort.InferenceSession,
     private readonly forms: Forms,
-  ) {}
+  ) {
+    this.pixelPool = forms.pixels ? new PixelPool() : null;
+  }
 
   async encodeText(tokenIds: readonly Int32Array[]): Promise<Float32Array[]> {
     const seq = tokenIds[0]?.length ?? this.model.seqLen;
@@ -196,10 +205,21 @@ class OnnxDiffusionRuntime implements DiffusionRuntime {
     const inv = 1 / this.model.scalingFactor;
     const scaled = new Float32Array(joined.length);
     for (let i = 0; i < joined.length; i++) scaled[i] = joined[i]! * inv;
-    const out = await this.vae.run({
+    const feeds = {
       latent_sample: floatTensor(this.forms.latent, scaled, [b, this.model.latentChannels, h, w]),
-    });
-    return splitRows(readFloats(out.sample, "sample"), b);
+    };
+    const pool = this.pixelPool;
+    if (!pool) return splitRows(readFloats((await this.vae.run(feeds)).sample, "sample"), b);
+    // Written in place into a pooled buffer (onnxruntime fills a preallocated output).
+    const f = this.model.vaeScaleFactor;
+    const dims = [b, 3, h * f, w * f];
+    const pixels = pool.take(b * 3 * h * f * w * f);
+    await this.vae.run(feeds, { sample: new ort.Tensor("float32", pixels, dims) });
+    return pool.lend(pixels, b);
+  }
+
+  releasePixels(pixels: readonly Float32Array[]): void {
+    this.pixelPool?.release(pixels);
   }
 
   async dispose(): Promise<void> {

@@ -40,6 +40,8 @@ try {
       try {
         const value = await answer(runtime, call);
         send({ kind: "result", id: call.id, value });
+        // postMessage has copied the decoded images, so their pooled buffers are free again.
+        if (call.method === "decode") runtime.releasePixels?.(value);
       } catch (error) {
         const e = error instanceof Error ? error : new Error(String(error));
         send({ kind: "error", id: call.id, name: e.name, message: e.message });

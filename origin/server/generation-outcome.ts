@@ -87,7 +87,11 @@ export async function completedBody(
   const served = servedRequest(req, result);
   const postStart = deps.now();
   const model = parts.pipeline.model;
-  const images = await encodeImages(served, result, model, deps.region);
+  // Encoding reads each image's pixels before its first await, so once encodeImages settles
+  // (even rejected) nothing reads them: the runtime may reuse their memory.
+  const images = await encodeImages(served, result, model, deps.region).finally(() =>
+    parts.pipeline.runtime.releasePixels?.(result.images.map((image) => image.pixels)),
+  );
   const timings = {
     ...result.timings,
     postprocess_ms: deps.now() - postStart,
