@@ -54,15 +54,24 @@ function calibrate(unetCost: (n: number) => number, decodeCost: (n: number) => n
 }
 
 describe("calibrateBatching", () => {
-  it("caps a CPU-like device at one row and stops probing once bigger calls lose", async () => {
+  it("caps a CPU-like device at one row and stops probing once two bigger sizes lose", async () => {
     const { runtime, result } = calibrate(
       (rows) => rows * (18 + rows),
       (images) => (images === 1 ? 2.5 : images * 6),
     );
     const measured = await result;
     expect(measured).toMatchObject({ unetRows: 1, decodeImages: 1 });
-    expect(new Set(runtime.sizes.unet)).toEqual(new Set([1, 2]));
-    expect(new Set(runtime.sizes.decode)).toEqual(new Set([1, 2]));
+    expect(new Set(runtime.sizes.unet)).toEqual(new Set([1, 2, 4]));
+    expect(new Set(runtime.sizes.decode)).toEqual(new Set([1, 2, 4]));
+  });
+
+  it("does not let one slow size cap the batch when the next is cheap again", async () => {
+    // A neighbour's burst made every probe of 2 rows slow; 4 and 8 are as cheap per row as 1.
+    const { result } = calibrate(
+      (rows) => rows * (rows === 2 ? 25 : 18),
+      (images) => images * 3,
+    );
+    expect(await result).toMatchObject({ unetRows: 8 });
   });
 
   it("probes a flat curve up to the call budget and batches that far", async () => {
