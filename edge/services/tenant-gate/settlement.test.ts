@@ -1,6 +1,14 @@
 // Quota as a reservation with a fake clock: hold, charge delivered, refund the rest, idempotency, month rollover.
 import { describe, expect, it } from "vitest";
-import { admit, type GateState, newGateState, TOMBSTONE_RETENTION_MS, usage } from "./gate-state";
+import {
+  admit,
+  type GateJournal,
+  type GateState,
+  newGateState,
+  TOMBSTONE_PRUNE_BATCH_MS,
+  TOMBSTONE_RETENTION_MS,
+  usage,
+} from "./gate-state";
 import { settle } from "./settlement";
 import type { AdmitRequest, TenantLimits } from "./tenant-gate";
 
@@ -79,6 +87,38 @@ describe("reserve, charge, refund", () => {
     settle(state, "a", 1, T0);
     expect(settle(state, "a", 1, T0 + TOMBSTONE_RETENTION_MS - 1).status).toBe("already_settled");
     expect(settle(state, "a", 1, T0 + TOMBSTONE_RETENTION_MS).status).toBe("unknown");
+    // Past retention it is gone for admits too, dropped from memory or not.
+    expect(hold(state, "a", 1, T0 + TOMBSTONE_RETENTION_MS).ok).toBe(true);
+  });
+
+  it("drops tombstones in batches: one journal call for all of them, once the oldest is a batch late", () => {
+    const cutoffs: number[] = [];
+    const journal: GateJournal = {
+      hold() {},
+      close() {},
+      forgetClosedBefore: (cutoffMs) => cutoffs.push(cutoffMs),
+    };
+    const state = newGateState(T0);
+    const closedAt = { a: T0, b: T0 + 1_000, c: T0 + TOMBSTONE_PRUNE_BATCH_MS + 5_000 };
+    for (const [id, at] of Object.entries(closedAt)) {
+      const request = {
+        requestId: id,
+        images: 1,
+        unitsPerImage: 4,
+        leaseMs: 600_000,
+        limits: LIMITS,
+      };
+      admit(state, request, T0);
+      settle(state, id, 1, at, journal);
+    }
+    const late = T0 + TOMBSTONE_RETENTION_MS + TOMBSTONE_PRUNE_BATCH_MS;
+    settle(state, "none", 0, late - 1, journal);
+    expect(cutoffs).toEqual([]);
+    expect(state.closed.size).toBe(3);
+    settle(state, "none", 0, late + 1_000, journal);
+    // "a" and "b" closed at or before the cutoff; "c" closed after it and stays.
+    expect(cutoffs).toEqual([late + 1_000 - TOMBSTONE_RETENTION_MS]);
+    expect([...state.closed.keys()]).toEqual(["c"]);
   });
 });
 

@@ -6,6 +6,7 @@ import {
   type GateState,
   housekeep,
   NO_JOURNAL,
+  tombstone,
 } from "./gate-state";
 import type { Reservation, SettlementOutcome, SettleResult } from "./tenant-gate";
 
@@ -25,7 +26,7 @@ export function settle(
     state.held.delete(requestId);
     return charge(state, held, deliveredImages, nowMs, journal);
   }
-  const closed = state.closed.get(requestId);
+  const closed = tombstone(state, requestId, nowMs);
   if (!closed) return { status: "unknown" };
   // The lease ran out first and refunded everything, yet images were delivered: charge them now.
   if (closed.status === "expired") return charge(state, closed, deliveredImages, nowMs, journal);

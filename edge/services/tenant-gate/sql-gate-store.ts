@@ -25,6 +25,8 @@ const SCHEMA = [
      lease_until_ms INTEGER NOT NULL,
      charged_images INTEGER NOT NULL,
      closed_at_ms INTEGER)`,
+  // Tombstones are dropped by closing time, a batch at a time (gate-state.ts).
+  "CREATE INDEX IF NOT EXISTS reservations_by_closed_at ON reservations (closed_at_ms)",
 ];
 
 type MetaRow = {
@@ -135,7 +137,7 @@ export class SqlGateStore implements GateJournal {
     );
   }
 
-  forget(requestId: string): void {
-    this.sql.exec("DELETE FROM reservations WHERE request_id = ?", requestId);
+  forgetClosedBefore(cutoffMs: number): void {
+    this.sql.exec("DELETE FROM reservations WHERE closed_at_ms <= ?", cutoffMs);
   }
 }
