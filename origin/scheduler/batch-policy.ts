@@ -36,7 +36,7 @@ export function withDeviceLimits(
 
 export const DEFAULT_BATCH_POLICY: BatchPolicy = {
   tiers: {
-    fast: { maxBatchRows: 8, maxWaitMs: 0, agingMs: 60_000, maxQueuedRows: 64 },
+    fast: { maxBatchRows: 4, maxWaitMs: 0, agingMs: 60_000, maxQueuedRows: 64 },
     quality: { maxBatchRows: 8, maxWaitMs: 5, agingMs: 20_000, maxQueuedRows: 128 },
     batch: { maxBatchRows: 16, maxWaitMs: 250, agingMs: 10_000, maxQueuedRows: 1024 },
   },
