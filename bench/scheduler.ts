@@ -107,6 +107,16 @@ function summarise(samples: OpenLoopSample[], wallMs: number) {
   return byTier;
 }
 
+/** The batch limits the origin's start-up calibration chose (they differ between starts here). */
+async function batchLimits(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const limits: Record<string, number> = {};
+  for (const m of text.matchAll(/^darkroom_origin_batch_limit\{limit="(\w+)"\} (\d+)/gm)) {
+    limits[m[1]!] = Number(m[2]);
+  }
+  return limits;
+}
+
 async function runMode(
   mode: "darkroom" | "fifo",
   rates: (capacity: number) => number[],
@@ -121,6 +131,7 @@ async function runMode(
     },
   });
   try {
+    const limits = await batchLimits(origin.url);
     const random = seeded(7);
     // The compute bound is measured right before and right after the saturated run (the origin
     // idle both times) and averaged: the machine's speed drifts over minutes, and the ratio must
@@ -153,7 +164,7 @@ async function runMode(
       });
       results[String(rate)] = summarise(run.samples, run.wallMs);
     }
-    return { saturatedImagesPerSecond: lastDone, overBound, pure, results };
+    return { saturatedImagesPerSecond: lastDone, overBound, pure, limits, results };
   } finally {
     await origin.stop();
   }
@@ -212,6 +223,7 @@ async function main() {
       saturated_images_per_s: round2(r.saturatedImagesPerSecond),
       pure_ms_around_saturation: r.pure,
       saturation_over_compute_bound: round2(r.overBound),
+      batch_limits: r.limits,
     };
   }
   printTable(rows);
@@ -220,6 +232,9 @@ async function main() {
   console.log(`fast p99 at 70 %: darkroom / FIFO = ${ratio.toFixed(2)} (goal ≤ 0.5)`);
   console.log(
     `saturation / compute bound: darkroom ${darkroom.overBound.toFixed(2)}, fifo ${fifo.overBound.toFixed(2)} (goal ≥ 0.95; Σ pure compute of the served images ÷ wall time at saturation)`,
+  );
+  console.log(
+    `darkroom's calibrated batch limits: ${darkroom.limits.unet_rows} UNet rows, ${darkroom.limits.decode_images} images per VAE call`,
   );
   out.fast_p99_ratio_at_70 = round2(ratio);
   await mkdir("bench/results", { recursive: true });
