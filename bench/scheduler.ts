@@ -1,7 +1,8 @@
 // bench:scheduler — open-loop Poisson load (80 % fast / 20 % quality) at 50/70/90 % of measured
 // capacity against the darkroom scheduler and FIFO mode of the same origin, in one run.
-// Saturation ratio = Σ pure onnxruntime compute of the images served ÷ wall time of the saturated run,
-// the pure compute measured right before and after that run (the machine drifts over minutes).
+// Saturation ratio = Σ pure onnxruntime compute of the images served ÷ wall time of a saturated run,
+// the pure compute measured right before and after it (the machine drifts over minutes); the
+// median of BENCH_SATURATION_ROUNDS (3) such runs.
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
@@ -23,6 +24,7 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
 const SESSION = sessionSettingsFrom(loadOriginConfig(process.env));
 const THREADS_LABEL = `${SESSION.intraOpThreads || availableParallelism()} intra-op, spinning ${SESSION.intraOpSpinning ?? "run"}`;
 const FAST_SHARE = 0.8;
+const SATURATION_ROUNDS = Number(process.env.BENCH_SATURATION_ROUNDS ?? 3);
 const PROMPTS = [
   "a red circle",
   "blue stripes",
@@ -117,6 +119,13 @@ async function batchLimits(url: string): Promise<Record<string, number>> {
   return limits;
 }
 
+/** One saturated burst: images/s served, and Σ pure compute of them over its wall time. */
+interface SaturatedRound {
+  imagesPerSecond: number;
+  overBound: number;
+  pure: Record<Tier, number>;
+}
+
 async function runMode(
   mode: "darkroom" | "fifo",
   rates: (capacity: number) => number[],
@@ -132,27 +141,39 @@ async function runMode(
   });
   try {
     const limits = await batchLimits(origin.url);
-    const random = seeded(7);
-    // The compute bound is measured right before and right after the saturated run (the origin
-    // idle both times) and averaged: the machine's speed drifts over minutes, and the ratio must
-    // compare the run with the compute of the same moments.
-    const before = await pureComputeMs();
-    // Saturation: arrivals far faster than service, so the origin is never idle.
-    const sat = await openLoop({
-      url: origin.url,
-      secret: SECRET,
-      ratePerSecond: 200,
-      requests: Math.min(REQUESTS, 120),
-      body: (i) => requestBody(i, `${mode}-sat`, random),
-    });
-    const after = await pureComputeMs();
-    const pure = {} as Record<Tier, number>;
-    for (const tier of TIERS) pure[tier] = (before[tier] + after[tier]) / 2;
-    const okSat = sat.samples.filter((s) => s.status === 200);
-    const lastDone = okSat.length / (sat.wallMs / 1000);
-    // The compute bound of exactly the images served: Σ pure per-image time over the wall time.
-    const pureSum = okSat.reduce((sum, s) => sum + pure[s.tier as Tier], 0);
-    const overBound = pureSum / sat.wallMs;
+    // Each saturated round is bracketed by pure measurements (the origin idle both times), and a
+    // round's bound is the average of the two: the machine's speed drifts over minutes, and the
+    // ratio must compare a run with the compute of the same moments. One round on this shared VM
+    // gave anything from 0.80 to 0.97, so the headline is the median of SATURATION_ROUNDS.
+    const rounds: SaturatedRound[] = [];
+    let before = await pureComputeMs();
+    for (let round = 0; round < SATURATION_ROUNDS; round++) {
+      const random = seeded(7); // the same traffic every round
+      // Saturation: arrivals far faster than service, so the origin is never idle.
+      const sat = await openLoop({
+        url: origin.url,
+        secret: SECRET,
+        ratePerSecond: 200,
+        requests: Math.min(REQUESTS, 120),
+        body: (i) => requestBody(i, `${mode}-sat${round}`, random),
+      });
+      const after = await pureComputeMs();
+      const pure = {} as Record<Tier, number>;
+      for (const tier of TIERS) pure[tier] = (before[tier] + after[tier]) / 2;
+      const okSat = sat.samples.filter((s) => s.status === 200);
+      // The compute bound of exactly the images served: Σ pure per-image time over the wall time.
+      const pureSum = okSat.reduce((sum, s) => sum + pure[s.tier as Tier], 0);
+      rounds.push({
+        imagesPerSecond: okSat.length / (sat.wallMs / 1000),
+        overBound: pureSum / sat.wallMs,
+        pure,
+      });
+      before = after;
+    }
+    const byRatio = [...rounds].sort((a, b) => a.overBound - b.overBound);
+    const median = byRatio[Math.floor(byRatio.length / 2)]!;
+    const lastDone = median.imagesPerSecond;
+    const { overBound, pure } = median;
     const results: Record<string, unknown> = {};
     for (const rate of rates(lastDone)) {
       const run = await openLoop({
@@ -164,7 +185,7 @@ async function runMode(
       });
       results[String(rate)] = summarise(run.samples, run.wallMs);
     }
-    return { saturatedImagesPerSecond: lastDone, overBound, pure, limits, results };
+    return { saturatedImagesPerSecond: lastDone, overBound, pure, limits, rounds, results };
   } finally {
     await origin.stop();
   }
@@ -224,14 +245,16 @@ async function main() {
       pure_ms_around_saturation: r.pure,
       saturation_over_compute_bound: round2(r.overBound),
       batch_limits: r.limits,
+      saturation_rounds: r.rounds.map((x) => round2(x.overBound)),
     };
   }
   printTable(rows);
   const d = out.modes as Record<string, Record<string, Record<string, Record<string, number>>>>;
   const ratio = d.darkroom!["70%"]!.fast!.p99_ms! / d.fifo!["70%"]!.fast!.p99_ms!;
   console.log(`fast p99 at 70 %: darkroom / FIFO = ${ratio.toFixed(2)} (goal ≤ 0.5)`);
+  const each = (r: typeof darkroom) => r.rounds.map((x) => x.overBound.toFixed(2)).join(", ");
   console.log(
-    `saturation / compute bound: darkroom ${darkroom.overBound.toFixed(2)}, fifo ${fifo.overBound.toFixed(2)} (goal ≥ 0.95; Σ pure compute of the served images ÷ wall time at saturation)`,
+    `saturation / compute bound, median of ${SATURATION_ROUNDS} rounds: darkroom ${darkroom.overBound.toFixed(2)} (${each(darkroom)}), fifo ${fifo.overBound.toFixed(2)} (${each(fifo)}) (goal ≥ 0.95; Σ pure compute of the served images ÷ wall time at saturation)`,
   );
   console.log(
     `darkroom's calibrated batch limits: ${darkroom.limits.unet_rows} UNet rows, ${darkroom.limits.decode_images} images per VAE call`,
