@@ -119,10 +119,27 @@ async function batchLimits(url: string): Promise<Record<string, number>> {
   return limits;
 }
 
-/** One saturated burst: images/s served, and Σ pure compute of them over its wall time. */
+/** Seconds the origin's batcher has spent computing since start, all stages together. */
+async function computeSeconds(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let total = 0;
+  for (const m of text.matchAll(/^darkroom_origin_compute_seconds_total\{[^}]*\} (\S+)/gm)) {
+    total += Number(m[1]);
+  }
+  return total;
+}
+
+/**
+ * One saturated burst: images/s served, and Σ pure compute of them over its wall time. That ratio
+ * is the product of two the origin reports: how busy its batcher kept the device (compute time ÷
+ * wall) and how the pure runs compare with that compute time (Σ pure ÷ compute; above 1 when
+ * batching beats one-at-a-time).
+ */
 interface SaturatedRound {
   imagesPerSecond: number;
   overBound: number;
+  busyFraction: number;
+  pureOverCompute: number;
   pure: Record<Tier, number>;
 }
 
@@ -149,6 +166,7 @@ async function runMode(
     let before = await pureComputeMs();
     for (let round = 0; round < SATURATION_ROUNDS; round++) {
       const random = seeded(7); // the same traffic every round
+      const computeBefore = await computeSeconds(origin.url);
       // Saturation: arrivals far faster than service, so the origin is never idle.
       const sat = await openLoop({
         url: origin.url,
@@ -157,6 +175,7 @@ async function runMode(
         requests: Math.min(REQUESTS, 120),
         body: (i) => requestBody(i, `${mode}-sat${round}`, random),
       });
+      const computeMs = ((await computeSeconds(origin.url)) - computeBefore) * 1000;
       const after = await pureComputeMs();
       const pure = {} as Record<Tier, number>;
       for (const tier of TIERS) pure[tier] = (before[tier] + after[tier]) / 2;
@@ -166,6 +185,8 @@ async function runMode(
       rounds.push({
         imagesPerSecond: okSat.length / (sat.wallMs / 1000),
         overBound: pureSum / sat.wallMs,
+        busyFraction: computeMs / sat.wallMs,
+        pureOverCompute: pureSum / computeMs,
         pure,
       });
       before = after;
@@ -246,6 +267,11 @@ async function main() {
       saturation_over_compute_bound: round2(r.overBound),
       batch_limits: r.limits,
       saturation_rounds: r.rounds.map((x) => round2(x.overBound)),
+      // saturation = device busy fraction × (Σ pure ÷ the batcher's compute time), per round.
+      saturation_factors: r.rounds.map((x) => ({
+        busy_fraction: round2(x.busyFraction),
+        pure_over_compute: round2(x.pureOverCompute),
+      })),
     };
   }
   printTable(rows);
@@ -255,6 +281,13 @@ async function main() {
   const each = (r: typeof darkroom) => r.rounds.map((x) => x.overBound.toFixed(2)).join(", ");
   console.log(
     `saturation / compute bound, median of ${SATURATION_ROUNDS} rounds: darkroom ${darkroom.overBound.toFixed(2)} (${each(darkroom)}), fifo ${fifo.overBound.toFixed(2)} (${each(fifo)}) (goal ≥ 0.95; Σ pure compute of the served images ÷ wall time at saturation)`,
+  );
+  const factors = (r: typeof darkroom) =>
+    r.rounds
+      .map((x) => `${x.busyFraction.toFixed(2)} × ${x.pureOverCompute.toFixed(2)}`)
+      .join(", ");
+  console.log(
+    `each round = device busy fraction × (Σ pure ÷ batcher compute time): darkroom ${factors(darkroom)}; fifo ${factors(fifo)}`,
   );
   console.log(
     `darkroom's calibrated batch limits: ${darkroom.limits.unet_rows} UNet rows, ${darkroom.limits.decode_images} images per VAE call`,

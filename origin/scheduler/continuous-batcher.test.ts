@@ -150,6 +150,24 @@ describe("batching at step boundaries", () => {
   });
 });
 
+describe("compute accounting", () => {
+  it("reports every fake-device millisecond once, by stage, however the work was batched", async () => {
+    const { batcher, clock, events } = setup();
+    const start = clock.time;
+    await Promise.all([
+      batcher.submit(job("f1", "fast")),
+      batcher.submit(job("f2", "fast")),
+      batcher.submit(job("q", "quality")),
+    ]);
+    // Rows × steps × 10 ms per UNet row; 5 ms per decoded image; the FAKE encoder takes no time.
+    expect(events.computeMs.denoise_step).toBe((1 * 2 + 1 * 2 + 2 * 8) * 10);
+    expect(events.computeMs.decode).toBe(3 * 5);
+    expect(events.computeMs.text_encode).toBe(0);
+    const total = Object.values(events.computeMs).reduce((a, b) => a + b, 0);
+    expect(total).toBe(clock.time - start);
+  });
+});
+
 describe("device limits (batch calibration)", () => {
   it("keeps UNet calls within the device's rows, but never starves a guided job of its pair", async () => {
     const { batcher, runtime } = setup(policy((p) => Object.assign(p, { deviceRows: 1 })));

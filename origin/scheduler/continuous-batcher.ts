@@ -167,6 +167,7 @@ export class ContinuousBatcher implements JobScheduler {
         item.job.onEvent?.({ type: "started" });
         const failure = await startItem(ctx, item);
         this.cost.observeEncode(item.textEncodeMs);
+        this.events.computed("text_encode", item.textEncodeMs);
         if (failure) this.remove(item, failure);
       }
       if (this.items.includes(item)) item.state = "running";
@@ -176,6 +177,7 @@ export class ContinuousBatcher implements JobScheduler {
     if (live.length > 0) {
       const ms = await stepItems(ctx, live);
       this.events.batchRows(rows);
+      this.events.computed("denoise_step", ms);
       this.cost.observeStep(
         ms,
         rows,
@@ -187,6 +189,7 @@ export class ContinuousBatcher implements JobScheduler {
     if (done.length > 0) {
       for (const item of done) this.items.splice(this.items.indexOf(item), 1);
       const ms = await finishItems(ctx, done);
+      this.events.computed("decode", ms);
       this.cost.observeDecode(
         ms,
         done.reduce((s, i) => s + i.params.n, 0),

@@ -14,6 +14,7 @@ export function schedulerMetrics(metrics: OriginMetrics): SchedulerEvents {
     canceled: (tier: Tier) => metrics.cancellations.inc({ tier }),
     rejected: (tier: Tier, reason: string) => metrics.rejections.inc({ tier, reason }),
     degraded: (tier: Tier) => metrics.degradations.inc({ tier }),
+    computed: (stage, ms) => metrics.computeSeconds.inc({ stage }, ms / 1000),
   };
 }
 

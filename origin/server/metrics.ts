@@ -70,6 +70,12 @@ export function createOriginMetrics() {
       "darkroom_origin_degraded_total",
       "Jobs served with fewer steps or a faster tier",
     ),
+    computeSeconds: new Counter({
+      name: "darkroom_origin_compute_seconds_total",
+      help: "Wall time the batcher spent computing, by stage (text_encode, denoise_step, decode); its rate over all stages is the device's busy fraction",
+      labelNames: ["stage"],
+      registers: [registry],
+    }),
     cacheHitRatio: new Gauge({
       name: "darkroom_origin_cache_hit_ratio",
       help: "Hits / lookups since start, per cache",
