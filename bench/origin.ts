@@ -76,6 +76,17 @@ async function main() {
     },
   });
   console.log(`origin cold start to ready: ${origin.readyAfterMs.toFixed(0)} ms`);
+  // The floor under every ratio here: the same signed call to a BENCHMARK-ONLY null origin (no
+  // inference; a fixed 8×8 PNG), so HTTP on both ends, signature and JSON with almost no body.
+  const nullOrigin = await startOriginProcess({
+    port: 8900,
+    secret: SECRET,
+    env: {
+      DARKROOM_MODEL_DIR: MODEL_DIR,
+      DARKROOM_LOG_LEVEL: "warn",
+      DARKROOM_BENCH_NULL_ORIGIN: "1",
+    },
+  });
   const results = [];
   let n = 0;
   // One set of bench-side sessions; they are idle (threads parked) whenever the origin is timed.
@@ -114,6 +125,7 @@ async function main() {
     // on shared 2-core hosts) lands on both sides of the ratio alike.
     const e2e: number[] = [];
     const pure: number[] = [];
+    const nullCall: number[] = [];
     // What each side reports about its stages: the origin's own timings, the pure run's per graph.
     const originStages: Stages[] = [];
     const pureStages: Stages[] = [];
@@ -131,6 +143,14 @@ async function main() {
         )),
       );
       pure.push(...(await timeIt(block, pureRun, undefined, (s) => pureStages.push({ ...s }))));
+      nullCall.push(
+        ...(await timeIt(
+          block,
+          (req: Awaited<ReturnType<typeof presign>>) => sendSignedBytes(nullOrigin.url, req),
+          signed,
+          checkAnswer,
+        )),
+      );
     }
     const pureMs = percentile(pure, 50);
     const e2eMs = percentile(e2e, 50);
@@ -141,6 +161,7 @@ async function main() {
       pure_ms: round2(pureMs),
       e2e_ms: round2(e2eMs),
       ratio: round2(e2eMs / pureMs),
+      null_origin_ms: round2(percentile(nullCall, 50)),
       stages_p50_ms: {
         origin_denoise: p50Of(originStages, "denoise_ms"),
         pure_unet: p50Of(pureStages, "unet_ms"),
@@ -154,7 +175,7 @@ async function main() {
     });
   }
   await Promise.all(Object.values(sessions).map((session) => session.release()));
-  await origin.stop();
+  await Promise.all([origin.stop(), nullOrigin.stop()]);
   printTable(results.map(({ stages_p50_ms: _, ...row }) => row));
   console.log("\nwhere the time goes, p50 ms (origin: its response's timings; pure: per graph):");
   printTable(
@@ -169,7 +190,7 @@ async function main() {
     })),
   );
   console.log(
-    "ratio = origin end-to-end p50 (HTTP incl. signature check, PNG-encoded, JSON; to the response's last byte) / pure onnxruntime p50 of the same graph calls, in alternating blocks of one run; request signing happens before the timer, parsing the answer after it",
+    "ratio = origin end-to-end p50 (HTTP incl. signature check, PNG-encoded, JSON; to the response's last byte) / pure onnxruntime p50 of the same graph calls, in alternating blocks of one run; request signing happens before the timer, parsing the answer after it. null_origin_ms = p50 of the same signed call to a benchmark-only null origin (no inference, an 8×8 PNG): the HTTP floor under e2e",
   );
   const out = {
     cold_start_ms: round2(origin.readyAfterMs),
