@@ -72,7 +72,7 @@ export function createOriginMetrics() {
     ),
     computeSeconds: new Counter({
       name: "darkroom_origin_compute_seconds_total",
-      help: "Wall time the batcher spent computing, by stage (text_encode, denoise_step, decode); its rate over all stages is the device's busy fraction",
+      help: "Wall time the batcher spent computing, by stage (text_encode, denoise_step, decode): graph calls and the step math around them. Its rate over all stages is the device's busy fraction, an upper bound",
       labelNames: ["stage"],
       registers: [registry],
     }),
