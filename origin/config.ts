@@ -40,8 +40,9 @@ const OriginEnvSchema = z.object({
    * `worker`: the graphs run on a worker thread, so HTTP, encoding, probes and cancellation go on
    * while they do; `main`: on the event-loop thread (onnxruntime-node's calls block it); `auto`:
    * worker when the first provider is CUDA, main on CPU. On CPU the intra-op pool already takes
-   * every core, and JavaScript running beside it oversubscribed them (bench:scheduler saturation
-   * 0.73 of the compute bound on a worker against 0.83 and 0.91 on the main thread, two cores).
+   * every core, and JavaScript running beside it oversubscribes them: bench:overlap, the fast
+   * tier's steady state with post-processing overlapped on a worker, serves 0.91–0.92 of the
+   * graphs-alone rate against 0.94–0.95 the main-thread way (two cores).
    */
   DARKROOM_RUNTIME_THREAD: z.enum(["auto", "worker", "main"]).default("auto"),
   DARKROOM_CUDA_DEVICE: z.coerce.number().int().min(0).default(0),
