@@ -1,25 +1,24 @@
 // bench:overlap — does running the graphs on a worker thread, so that the main thread's
 // post-processing (PNG, SHA-256, base64, JSON) overlaps them, serve more images per second than
 // the origin's way on CPU: graphs on the main thread, post-processing between calls?
-// The fast tier's steady state at 256² (4-row UNet call, 2-image VAE call), synthetic inputs.
+// The fast tier's steady state at 256² (bench/lib/overlap-graphs.ts), synthetic inputs.
 // Ratio = images/s of each way ÷ images/s of the graph calls alone, same run, alternating rounds.
 
 import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { Worker } from "node:worker_threads";
-import * as ort from "onnxruntime-node";
 import { loadOriginConfig } from "../origin/config";
 import { encodePng, PNG_FAST } from "../origin/imaging/png-encode";
 import { sessionSettingsFrom } from "../origin/load-pipeline";
 import { ensureTinyModel } from "../origin/model/tiny";
 import { sessionOptions } from "../origin/runtime/ort-session";
+import { openFastTierGraphs, PIXELS_PER_IMAGE } from "./lib/overlap-graphs";
 import { percentile, printTable, round2 } from "./lib/stats";
 
 const MODEL_DIR = resolve(process.env.DARKROOM_MODEL_DIR ?? "models/tiny-sd");
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 200);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
-const PER_IMAGE = 3 * 256 * 256;
 /** The origin's session options from this environment (DARKROOM_INTRA_OP_* apply). */
 const SETTINGS = sessionSettingsFrom(loadOriginConfig(process.env));
 const OPTIONS = sessionOptions(SETTINGS, ["cpu"]);
@@ -33,33 +32,16 @@ async function postProcess(pixels: Float32Array): Promise<number> {
 
 async function main() {
   await ensureTinyModel(MODEL_DIR);
-  const unet = await ort.InferenceSession.create(`${MODEL_DIR}/unet/model.onnx`, OPTIONS);
-  const vae = await ort.InferenceSession.create(`${MODEL_DIR}/vae_decoder/model.onnx`, OPTIONS);
-  const hiddenSize = Number(
-    (unet.inputMetadata.find((m) => m.name === "encoder_hidden_states") as { shape?: number[] })
-      ?.shape?.[2] ?? 64,
-  );
-  const rows = 4;
-  const unetFeeds = {
-    sample: new ort.Tensor("float32", new Float32Array(rows * 4096).fill(0.5), [rows, 4, 32, 32]),
-    timestep: new ort.Tensor("float32", new Float32Array(rows).fill(999), [rows]),
-    encoder_hidden_states: new ort.Tensor(
-      "float32",
-      new Float32Array(rows * 77 * hiddenSize).fill(0.1),
-      [rows, 77, hiddenSize],
-    ),
-  };
-  const latents = new ort.Tensor("float32", new Float32Array(2 * 4096).fill(0.1), [2, 4, 32, 32]);
+  const graphs = await openFastTierGraphs(MODEL_DIR, OPTIONS);
 
   /** Graphs on this thread; post-processing (if any) between calls, as the origin does on CPU. */
   async function mainThread(post: boolean): Promise<number> {
     const t = performance.now();
     for (let done = 0; done < IMAGES; done += 2) {
-      await unet.run(unetFeeds);
-      const pixels = (await vae.run({ latent_sample: latents })).sample!.data as Float32Array;
+      const pixels = await graphs.step();
       if (post) {
-        await postProcess(pixels.subarray(0, PER_IMAGE));
-        await postProcess(pixels.subarray(PER_IMAGE, 2 * PER_IMAGE));
+        await postProcess(pixels.subarray(0, PIXELS_PER_IMAGE));
+        await postProcess(pixels.subarray(PIXELS_PER_IMAGE, 2 * PIXELS_PER_IMAGE));
       }
     }
     return IMAGES / ((performance.now() - t) / 1000);
@@ -68,7 +50,7 @@ async function main() {
   /** Graphs on a worker thread, back to back; this thread post-processes what it posts. */
   async function workerThread(): Promise<number> {
     const worker = new Worker(new URL("./lib/overlap-device.mjs", import.meta.url), {
-      workerData: { modelDir: MODEL_DIR, images: IMAGES, options: OPTIONS, hiddenSize },
+      workerData: { modelDir: MODEL_DIR, images: IMAGES, options: OPTIONS },
     });
     await new Promise((r) => worker.once("message", r));
     const t = performance.now();
