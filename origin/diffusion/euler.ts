@@ -2,7 +2,7 @@
 import { alphasCumprod, trainingSigmas } from "./betas";
 import type { Scheduler, StepNoise } from "./scheduler";
 import type { ResolvedSchedulerConfig } from "./scheduler-config";
-import { checkStepArgs, drawNoise, elementwise, scaled } from "./step-args";
+import { checkStepArgs, drawNoise, scaled } from "./step-args";
 import { eulerSigmas, eulerTimesteps } from "./timesteps";
 
 export interface EulerScheduler extends Scheduler {
@@ -73,10 +73,15 @@ export function eulerScheduler(config: ResolvedSchedulerConfig, steps: number): 
       const [sigma, next] = sigmaPair(schedule.sigmas, step);
       const [a, b] = x0Coefficients(config, sigma);
       const dt = next - sigma;
-      return elementwise(sample, (x, i) => {
+      // A plain loop rather than elementwise(): this runs once per image and step on the batcher's
+      // thread, and V8 does not inline a callback shared by several samplers.
+      const out = new Float32Array(sample.length);
+      for (let i = 0; i < out.length; i++) {
+        const x = sample[i] as number;
         const x0 = a * x + b * (modelOutput[i] as number);
-        return x + ((x - x0) / sigma) * dt;
-      });
+        out[i] = x + ((x - x0) / sigma) * dt;
+      }
+      return out;
     },
   };
   return scheduler;
@@ -108,11 +113,14 @@ export function eulerAncestralScheduler(
       const sigmaDown = Math.sqrt(Math.max(0, next * next - sigmaUp * sigmaUp));
       const dt = sigmaDown - sigma;
       const z = sigmaUp > 0 ? drawNoise(noise, sample.length) : undefined;
-      return elementwise(sample, (x, i) => {
+      const out = new Float32Array(sample.length);
+      for (let i = 0; i < out.length; i++) {
+        const x = sample[i] as number;
         const x0 = a * x + b * (modelOutput[i] as number);
         const deterministic = x + ((x - x0) / sigma) * dt;
-        return z ? deterministic + (z[i] as number) * sigmaUp : deterministic;
-      });
+        out[i] = z ? deterministic + (z[i] as number) * sigmaUp : deterministic;
+      }
+      return out;
     },
   };
   return scheduler;
