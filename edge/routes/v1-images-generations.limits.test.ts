@@ -150,7 +150,7 @@ describe("settlement ahead of the client's next request", () => {
     return { statuses, deferred };
   }
 
-  it("frees the only slot before the answer goes out: a back-to-back client never sees concurrency_limit", async () => {
+  it("frees the only slot for the next request: a back-to-back client never sees concurrency_limit", async () => {
     const origin = installFakeOrigin();
     const { key } = await tenantWithKey({ max_concurrency: 1 });
     const { statuses, deferred } = await backToBack(key, 20);

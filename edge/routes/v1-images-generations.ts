@@ -99,6 +99,10 @@ async function generate(
     regions: services.regions,
     safetyTerms: services.safetyTerms,
     note: (fields) => c.get("audit").note(fields),
+    afterResponse: (work) => {
+      c.executionCtx.waitUntil(work);
+      c.get("audit").holdUntil(work);
+    },
   });
   const deliver = deliverImages({
     plan,

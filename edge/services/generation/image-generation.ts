@@ -25,6 +25,13 @@ export interface GenerationDeps {
   readonly safetyTerms: SafetyTermsSource;
   /** Where each stage records what it learned for the request's audit record. */
   readonly note: (fields: Partial<AuditNotes>) => void;
+  /**
+   * Takes work that must finish but need not delay the answer (the request's `waitUntil`, plus
+   * the audit record waiting for it). Given, the settlement goes there instead of being awaited:
+   * the gate still sees it before this isolate's next admit for the tenant, which carries it
+   * (durable-tenant-gate.ts).
+   */
+  readonly afterResponse?: (work: Promise<unknown>) => void;
   readonly now?: () => number;
 }
 
@@ -157,14 +164,15 @@ export class ImageGeneration {
         timings,
       };
     } finally {
-      // Awaited before the answer goes out: a settlement merely sent first was measured to reach
-      // the gate after the client's next admit under load (spurious 429 concurrency_limit).
-      await this.settle(target, deliveredImages);
+      const settling = this.settle(target, deliveredImages);
+      if (this.deps.afterResponse) this.deps.afterResponse(settling);
+      else await settling;
     }
   }
 
   /** Charges what was delivered and refunds the rest. A failed settle is logged, not surfaced: the
-   *  images are already the client's, and the gate's lease expiry refunds the hold by itself. */
+   *  images are already the client's; this isolate's next call to the gate carries the settlement
+   *  again, and the gate's lease expiry refunds the hold if none does. */
   private async settle(target: GenerationTarget, deliveredImages: number): Promise<void> {
     try {
       const settled = await this.deps.gate.settle(
@@ -177,7 +185,7 @@ export class ImageGeneration {
       console.error(
         JSON.stringify({
           level: "error",
-          msg: "settle failed; the reservation lease will refund it",
+          msg: "settle failed; a later gate call carries it, else the lease refunds it",
           generation_id: target.generationId,
           message: error instanceof Error ? error.message : String(error),
         }),

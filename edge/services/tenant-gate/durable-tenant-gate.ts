@@ -3,12 +3,28 @@
 import type {
   AdmitRequest,
   AdmitResult,
+  CarriedSettlement,
   SettleResult,
   TenantGateService,
   TenantLimits,
   TenantUsage,
 } from "./tenant-gate";
 import type { TenantGate } from "./tenant-gate-do";
+
+/** Beyond this many unacknowledged settlements for one tenant (the gate unreachable for a while),
+ *  the oldest stops being carried; its lease expiry refunds the hold in the meantime. */
+export const MAX_CARRIED_SETTLEMENTS = 256;
+
+/**
+ * Settlements this isolate has sent and the gate has not acknowledged yet: tenant → request id →
+ * images delivered. An answer need not wait for its settlement: every later admit or usage call
+ * from this isolate to the same gate carries the unacknowledged ones, and the gate applies them
+ * before deciding. So this isolate's next admit can never reach the gate ahead of the settlement
+ * that freed its slot (the race that made a settlement merely sent first fail closed-loop clients
+ * with 429 concurrency_limit). Plain data: the Workers runtime forbids sharing I/O objects across
+ * requests, not values.
+ */
+const unacknowledged = new Map<string, Map<string, number>>();
 
 export class DurableTenantGate implements TenantGateService {
   /** This request's stubs by tenant: admit and settle reuse one (stubs never cross requests). */
@@ -17,15 +33,47 @@ export class DurableTenantGate implements TenantGateService {
   constructor(private readonly namespace: DurableObjectNamespace<TenantGate>) {}
 
   admit(tenantId: string, request: AdmitRequest): Promise<AdmitResult> {
-    return this.call<AdmitResult>(tenantId, (gate) => gate.admit(request));
+    return this.carrying(tenantId, (carried) =>
+      this.call<AdmitResult>(tenantId, (gate) => gate.admit(request, carried)),
+    );
   }
 
-  settle(tenantId: string, requestId: string, deliveredImages: number): Promise<SettleResult> {
-    return this.call<SettleResult>(tenantId, (gate) => gate.settle(requestId, deliveredImages));
+  /** Resolves once the gate has it; until then, later calls from this isolate carry it too. */
+  async settle(
+    tenantId: string,
+    requestId: string,
+    deliveredImages: number,
+  ): Promise<SettleResult> {
+    const pending = unacknowledged.get(tenantId) ?? new Map<string, number>();
+    unacknowledged.set(tenantId, pending);
+    pending.set(requestId, deliveredImages);
+    if (pending.size > MAX_CARRIED_SETTLEMENTS) {
+      pending.delete(pending.keys().next().value as string);
+    }
+    const result = await this.call<SettleResult>(tenantId, (gate) =>
+      gate.settle(requestId, deliveredImages),
+    );
+    acknowledge(tenantId, [{ requestId, deliveredImages }]);
+    return result;
   }
 
   usage(tenantId: string, limits: TenantLimits): Promise<TenantUsage> {
-    return this.call<TenantUsage>(tenantId, (gate) => gate.usage(limits));
+    return this.carrying(tenantId, (carried) =>
+      this.call<TenantUsage>(tenantId, (gate) => gate.usage(limits, carried)),
+    );
+  }
+
+  private async carrying<T>(
+    tenantId: string,
+    send: (carried: CarriedSettlement[]) => Promise<T>,
+  ): Promise<T> {
+    const pending = unacknowledged.get(tenantId);
+    const carried = pending
+      ? [...pending].map(([requestId, deliveredImages]) => ({ requestId, deliveredImages }))
+      : [];
+    const result = await send(carried);
+    acknowledge(tenantId, carried);
+    return result;
   }
 
   /**
@@ -54,6 +102,21 @@ export class DurableTenantGate implements TenantGateService {
     }
     return stub;
   }
+}
+
+/** The gate has applied these: stop carrying them (unless a newer settlement replaced one). */
+function acknowledge(tenantId: string, settled: readonly CarriedSettlement[]): void {
+  const pending = unacknowledged.get(tenantId);
+  if (!pending) return;
+  for (const { requestId, deliveredImages } of settled) {
+    if (pending.get(requestId) === deliveredImages) pending.delete(requestId);
+  }
+  if (pending.size === 0) unacknowledged.delete(tenantId);
+}
+
+/** How many settlements this isolate is carrying for `tenantId` (tests). */
+export function carriedSettlements(tenantId: string): number {
+  return unacknowledged.get(tenantId)?.size ?? 0;
 }
 
 function isRetryable(error: unknown): boolean {

@@ -89,6 +89,46 @@ describe("TenantGate Durable Object", () => {
     expect(reasonCount(byQuota, "insufficient_quota")).toBe(47);
   });
 
+  it("applies carried settlements before deciding, and only once", async () => {
+    const tenantId = "t-carry";
+    const limits = { ...LIMITS, max_concurrency: 1 };
+    const first = await call<AdmitResult>(mf, {
+      op: "admit",
+      tenantId,
+      request: request("carry-1", { images: 2, limits }),
+    });
+    expect(first.ok).toBe(true);
+    // The slot is taken: without its settlement, the next attempt is refused.
+    const refused = await call<AdmitResult>(mf, {
+      op: "admit",
+      tenantId,
+      request: request("carry-2", { limits }),
+    });
+    expect(refused).toMatchObject({ ok: false, reason: "concurrency_limit" });
+    // The settlement of carry-1 arrives with the next admit, ahead of its own call.
+    const carried = [{ requestId: "carry-1", deliveredImages: 1 }];
+    const next = await call<AdmitResult>(mf, {
+      op: "admit-carrying",
+      tenantId,
+      request: request("carry-3", { limits }),
+      carried,
+    });
+    expect(next.ok).toBe(true);
+    // The settlement's own call, arriving late, and a second carry change nothing.
+    const late = { op: "settle", tenantId, requestId: "carry-1", deliveredImages: 1 };
+    expect(await call<SettleResult>(mf, late)).toMatchObject({ status: "already_settled" });
+    await call(mf, { op: "settle", tenantId, requestId: "carry-3", deliveredImages: 1 });
+    const again = await call<AdmitResult>(mf, {
+      op: "admit-carrying",
+      tenantId,
+      request: request("carry-4", { limits }),
+      carried,
+    });
+    expect(again.ok).toBe(true);
+    const used = await call<TenantUsage>(mf, { op: "usage", tenantId, limits });
+    expect(used).toMatchObject({ images_used: 2, images_reserved: 1, in_flight: 1 });
+  });
+
   it("keeps counters and holds across a restart, and settles exactly once after it", async () => {
     const tenantId = "t-restart";
     // Two attempts per minute: both are used before the restart, so none may pass after it.

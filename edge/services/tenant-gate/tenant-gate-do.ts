@@ -6,6 +6,7 @@ import { SqlGateStore } from "./sql-gate-store";
 import type {
   AdmitRequest,
   AdmitResult,
+  CarriedSettlement,
   SettleResult,
   TenantLimits,
   TenantUsage,
@@ -29,16 +30,29 @@ export class TenantGate extends DurableObject<unknown> {
     this.state = this.store.load(Date.now());
   }
 
-  admit(request: AdmitRequest): AdmitResult {
-    return this.apply((nowMs) => admit(this.state, request, nowMs, this.store));
+  /** `carried`: settlements the calling isolate sent and has not seen acknowledged, applied first. */
+  admit(request: AdmitRequest, carried: readonly CarriedSettlement[] = []): AdmitResult {
+    return this.apply((nowMs) => {
+      this.settleCarried(carried, nowMs);
+      return admit(this.state, request, nowMs, this.store);
+    });
   }
 
   settle(requestId: string, deliveredImages: number): SettleResult {
     return this.apply((nowMs) => settle(this.state, requestId, deliveredImages, nowMs, this.store));
   }
 
-  usage(limits: TenantLimits): TenantUsage {
-    return this.apply((nowMs) => usage(this.state, limits, nowMs, this.store));
+  usage(limits: TenantLimits, carried: readonly CarriedSettlement[] = []): TenantUsage {
+    return this.apply((nowMs) => {
+      this.settleCarried(carried, nowMs);
+      return usage(this.state, limits, nowMs, this.store);
+    });
+  }
+
+  private settleCarried(carried: readonly CarriedSettlement[], nowMs: number): void {
+    for (const { requestId, deliveredImages } of carried) {
+      settle(this.state, requestId, deliveredImages, nowMs, this.store);
+    }
   }
 
   /** One transaction per call: on any throw SQLite rolls back and memory is reloaded to match it. */

@@ -87,6 +87,15 @@ export interface TenantUsage {
   readonly in_flight: number;
 }
 
+/**
+ * A settlement sent to the gate but not yet acknowledged, carried ahead of a later call (see
+ * durable-tenant-gate.ts). Applying one twice is harmless: settling is idempotent by request id.
+ */
+export interface CarriedSettlement {
+  readonly requestId: string;
+  readonly deliveredImages: number;
+}
+
 export interface TenantGateService {
   /** Counts the attempt, takes a slot and holds `images` of quota; a rejection is a value. */
   admit(tenantId: string, request: AdmitRequest): Promise<AdmitResult>;

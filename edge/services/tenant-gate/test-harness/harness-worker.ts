@@ -1,6 +1,6 @@
 // A minimal Worker for runtime tests: exports the TenantGate class and drives DurableTenantGate over JSON.
 import { DurableTenantGate } from "../durable-tenant-gate";
-import type { AdmitRequest, TenantLimits } from "../tenant-gate";
+import type { AdmitRequest, CarriedSettlement, TenantLimits } from "../tenant-gate";
 import type { TenantGate } from "../tenant-gate-do";
 
 export { TenantGate } from "../tenant-gate-do";
@@ -13,7 +13,9 @@ type Call =
   | { op: "admit"; tenantId: string; request: AdmitRequest }
   | { op: "admit-burst"; tenantId: string; requests: AdmitRequest[] }
   | { op: "settle"; tenantId: string; requestId: string; deliveredImages: number }
-  | { op: "usage"; tenantId: string; limits: TenantLimits };
+  | { op: "usage"; tenantId: string; limits: TenantLimits }
+  // Straight to the object's RPC method, carrying settlements as an isolate would.
+  | { op: "admit-carrying"; tenantId: string; request: AdmitRequest; carried: CarriedSettlement[] };
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
@@ -33,6 +35,10 @@ export default {
         );
       case "usage":
         return Response.json(await gate.usage(call.tenantId, call.limits));
+      case "admit-carrying": {
+        const stub = env.TENANT_GATE.get(env.TENANT_GATE.idFromName(call.tenantId));
+        return Response.json(await stub.admit(call.request, call.carried));
+      }
     }
   },
 };
