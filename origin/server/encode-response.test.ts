@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { GenerateResponse } from "../../protocol/generate";
-import { favourEncodeLatency, responseBytes } from "./encode-response";
+import { responseBytes } from "./encode-response";
 
 const image = (b64: string, seed: number) => ({
   b64,
@@ -40,18 +40,5 @@ describe("responseBytes", () => {
     const expected = body(images);
     const bytes = responseBytes(expected);
     expect(JSON.parse(bytes.toString("utf8"))).toEqual(expected);
-  });
-});
-
-describe("favourEncodeLatency", () => {
-  it.each([
-    ["fast", "cpu", true],
-    ["fast", "cuda", true],
-    ["quality", "cpu", true],
-    ["batch", "cpu", true],
-    ["quality", "cuda", false],
-    ["batch", "cuda", false],
-  ] as const)("%s tier on %s → %s", (tier, provider, expected) => {
-    expect(favourEncodeLatency(tier, provider)).toBe(expected);
   });
 });

@@ -17,18 +17,6 @@ export function servedRequest(req: GenerateRequest, result: JobResult): Generate
   };
 }
 
-/**
- * Whether to encode for speed rather than bytes (encodeImage's `favourLatency`). The fast tier
- * always does. Other tiers take the smaller encoding (zlib level 3 on libuv's pool, ~3 ms more at
- * 256² for ~25 % fewer bytes) only where the pool's thread is spare, i.e. beside a GPU. On the CPU
- * provider, onnxruntime's threads already fill every core, and a third runnable thread stalls each
- * parallel section it preempts: bench:scheduler's A/B bursts measured ~2 % more saturated throughput
- * with Huffman-only encoding on the calling thread for every tier.
- */
-export function favourEncodeLatency(tier: GenerateRequest["tier"], executionProvider: string) {
-  return tier === "fast" || executionProvider === "cpu";
-}
-
 export async function encodeImages(
   served: GenerateRequest,
   result: JobResult,
@@ -51,7 +39,7 @@ export async function encodeImages(
         served.height,
         served.output_format,
         receipt,
-        favourEncodeLatency(served.tier, model.executionProvider),
+        served.tier === "fast",
       );
       return {
         b64: encoded.bytes.toString("base64"),
