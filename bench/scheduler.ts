@@ -2,7 +2,7 @@
 // capacity against the darkroom scheduler and FIFO mode of the same origin, in one run.
 // Saturation ratio = Σ pure onnxruntime compute of the images served ÷ wall time of a saturated run,
 // the pure compute measured right before and after it (the machine drifts over minutes); the
-// median of BENCH_SATURATION_ROUNDS (3) such runs.
+// median of BENCH_SATURATION_ROUNDS (5) such runs.
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
@@ -11,6 +11,13 @@ import { loadOriginConfig } from "../origin/config";
 import { sessionSettingsFrom } from "../origin/load-pipeline";
 import { ensureTinyModel } from "../origin/model/tiny";
 import { TIER_SPECS, TIERS, type Tier } from "../protocol/tiers";
+import {
+  FAST_SHARE,
+  requestBody,
+  SATURATED_BURST,
+  saturatedBurst,
+  tierSequence,
+} from "./lib/mixed-traffic";
 import { type OpenLoopSample, openLoop } from "./lib/open-loop";
 import { startOriginProcess } from "./lib/origin-process";
 import { openSessions, pureRequest } from "./lib/pure-onnx";
@@ -19,53 +26,15 @@ import { percentile, printTable, round2 } from "./lib/stats";
 const MODEL_DIR = resolve(process.env.DARKROOM_MODEL_DIR ?? "models/tiny-sd");
 const SECRET = "bench-secret";
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
-/** onnxruntime intra-op threads, the same for the origin and the pure runs (0: its default). */
 /** The origin's session settings from this environment: its child and the pure runs share them. */
 const SESSION = sessionSettingsFrom(loadOriginConfig(process.env));
 const THREADS_LABEL = `${SESSION.intraOpThreads || availableParallelism()} intra-op, spinning ${SESSION.intraOpSpinning ?? "run"}`;
-const FAST_SHARE = 0.8;
-const SATURATION_ROUNDS = Number(process.env.BENCH_SATURATION_ROUNDS ?? 3);
-const PROMPTS = [
-  "a red circle",
-  "blue stripes",
-  "sunset over the sea",
-  "a green forest",
-  "a white moon",
-];
-
-function requestBody(i: number, mode: string, random: () => number) {
-  const tier: Tier = random() < FAST_SHARE ? "fast" : "quality";
-  const spec = TIER_SPECS[tier];
-  return {
-    request_id: `sched-${mode}-${process.pid}-${i}-${Math.floor(random() * 1e9)}`,
-    tenant_id: "bench",
-    tier,
-    model: "default",
-    prompt: PROMPTS[i % PROMPTS.length]!,
-    n: 1,
-    width: 256,
-    height: 256,
-    steps: spec.defaultSteps,
-    guidance_scale: spec.defaultGuidance,
-    seed: i,
-    scheduler: spec.defaultScheduler,
-    output_format: "png",
-    deadline_ms: 600_000,
-  };
-}
+const SATURATION_ROUNDS = Number(process.env.BENCH_SATURATION_ROUNDS ?? 5);
 
 /** The same tier sequence for every mode and load, so the modes see identical traffic. */
 function loadBody(label: string) {
-  const random = seeded(11);
-  return (i: number) => requestBody(i, label, random);
-}
-
-function seeded(seed: number) {
-  let s = seed;
-  return () => {
-    s = (Math.imul(s, 48271) + 11) % 2147483647;
-    return (s & 0xffffff) / 0x1000000;
-  };
+  const tiers = tierSequence(REQUESTS, 11);
+  return (i: number) => requestBody(i, label, tiers[i]!);
 }
 
 async function pureComputeMs(): Promise<Record<Tier, number>> {
@@ -165,16 +134,15 @@ async function runMode(
     const rounds: SaturatedRound[] = [];
     let before = await pureComputeMs();
     for (let round = 0; round < SATURATION_ROUNDS; round++) {
-      const random = seeded(7); // the same traffic every round
       const computeBefore = await computeSeconds(origin.url);
-      // Saturation: arrivals far faster than service, so the origin is never idle.
-      const sat = await openLoop({
-        url: origin.url,
-        secret: SECRET,
-        ratePerSecond: 200,
-        requests: Math.min(REQUESTS, 120),
-        body: (i) => requestBody(i, `${mode}-sat${round}`, random),
-      });
+      // Saturation: arrivals far faster than service, so the origin is never idle; the same
+      // traffic every round.
+      const sat = await saturatedBurst(
+        origin.url,
+        SECRET,
+        `${mode}-sat${round}`,
+        Math.min(REQUESTS, SATURATED_BURST.requests),
+      );
       const computeMs = ((await computeSeconds(origin.url)) - computeBefore) * 1000;
       const after = await pureComputeMs();
       const pure = {} as Record<Tier, number>;

@@ -73,17 +73,20 @@ function signedOriginCall(secret: string, prefix: string) {
   };
 }
 
-async function startEdge(
+/** The darkroom edge under the Miniflare API; `entry` and `migrations` may be another checkout's (bench:ab). */
+export async function startEdge(
   originUrl: string,
   secret: string,
   date: string,
   storage: object,
+  entry = "edge/index.ts",
+  migrations = "migrations",
 ): Promise<Miniflare> {
   const inspectorPort = Number(process.env.BENCH_INSPECTOR_PORT ?? 0);
   const { mf } = await startWorker({
     ...storage,
     ...(inspectorPort ? { inspectorPort } : {}),
-    script: await bundleWorker("edge/index.ts"),
+    script: await bundleWorker(entry),
     compatibilityDate: date,
     d1Databases: { DB: "bench-d1" },
     kvNamespaces: { KEYS_CACHE: "bench-kv" },
@@ -102,8 +105,31 @@ async function startEdge(
       ORIGINS: JSON.stringify([{ region: "us", url: originUrl }]),
     },
   });
-  await applyMigrations(mf, "DB");
+  await applyMigrations(mf, "DB", migrations);
   return mf;
+}
+
+/**
+ * A tenant and key on a fresh edge, and the fast 256² request the benchmark sends with it. Limits
+ * far above the benchmark's load: the run must measure the gate's cost, not its refusals.
+ */
+export async function benchTenantRequest(edgeUrl: string): Promise<LoopRequest> {
+  const tenant = await createTenant(edgeUrl, ADMIN_TOKEN, {
+    name: "bench",
+    rate_limit_per_minute: 1_000_000,
+    max_concurrency: 1_000,
+    monthly_image_quota: 1_000_000_000,
+  });
+  const key = await issueKey(edgeUrl, ADMIN_TOKEN, tenant.id, "bench");
+  const body = JSON.stringify({
+    prompt: BENCH_PROMPT,
+    size: "256x256",
+    quality: "low",
+    n: 1,
+    response_format: "b64_json",
+  });
+  const headers = { authorization: `Bearer ${key.key}`, "content-type": "application/json" };
+  return { path: "/v1/images/generations", headers, body };
 }
 
 export async function startBenchTargets(
@@ -137,29 +163,14 @@ export async function startBenchTargets(
     });
     workers.push(control.mf);
     const edgeUrl = (await edge.ready).origin;
-    // Limits far above the benchmark's load: the run must measure the gate's cost, not its refusals.
-    const tenant = await createTenant(edgeUrl, ADMIN_TOKEN, {
-      name: "bench",
-      rate_limit_per_minute: 1_000_000,
-      max_concurrency: 1_000,
-      monthly_image_quota: 1_000_000_000,
-    });
-    const key = await issueKey(edgeUrl, ADMIN_TOKEN, tenant.id, "bench");
-    const edgeBody = JSON.stringify({
-      prompt: BENCH_PROMPT,
-      size: "256x256",
-      quality: "low",
-      n: 1,
-      response_format: "b64_json",
-    });
-    const edgeHeaders = { authorization: `Bearer ${key.key}`, "content-type": "application/json" };
+    const edgeRequest = await benchTenantRequest(edgeUrl);
     const targets: Target[] = [
       { name: "direct", url: origin.url, prepare: signedOriginCall(secret, `direct-${run}`) },
       { name: "control", url: control.url, prepare: signedOriginCall(secret, `control-${run}`) },
       {
         name: "edge",
         url: edgeUrl,
-        prepare: () => ({ path: "/v1/images/generations", headers: edgeHeaders, body: edgeBody }),
+        prepare: () => edgeRequest,
       },
     ];
     return { targets, storage: storage.mode, stop };

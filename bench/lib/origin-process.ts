@@ -17,9 +17,12 @@ export async function startOriginProcess(opts: {
   secret?: string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Run another checkout's origin (bench:ab's baseline); this one's by default. */
+  cwd?: string;
 }): Promise<OriginProcess> {
   const started = performance.now();
   const child = spawn(process.execPath, ["--import", "tsx", "origin/main.ts"], {
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
     env: {
       ...process.env,
       DARKROOM_PORT: String(opts.port),
