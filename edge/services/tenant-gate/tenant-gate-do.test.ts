@@ -107,24 +107,19 @@ describe("TenantGate Durable Object", () => {
     expect(refused).toMatchObject({ ok: false, reason: "concurrency_limit" });
     // The settlement of carry-1 arrives with the next admit, ahead of its own call.
     const carried = [{ requestId: "carry-1", deliveredImages: 1 }];
-    const next = await call<AdmitResult>(mf, {
-      op: "admit-carrying",
-      tenantId,
-      request: request("carry-3", { limits }),
-      carried,
-    });
-    expect(next.ok).toBe(true);
+    const admitCarrying = (id: string) =>
+      call<AdmitResult>(mf, {
+        op: "admit-carrying",
+        tenantId,
+        request: request(id, { limits }),
+        carried,
+      });
+    expect((await admitCarrying("carry-3")).ok).toBe(true);
     // The settlement's own call, arriving late, and a second carry change nothing.
     const late = { op: "settle", tenantId, requestId: "carry-1", deliveredImages: 1 };
     expect(await call<SettleResult>(mf, late)).toMatchObject({ status: "already_settled" });
     await call(mf, { op: "settle", tenantId, requestId: "carry-3", deliveredImages: 1 });
-    const again = await call<AdmitResult>(mf, {
-      op: "admit-carrying",
-      tenantId,
-      request: request("carry-4", { limits }),
-      carried,
-    });
-    expect(again.ok).toBe(true);
+    expect((await admitCarrying("carry-4")).ok).toBe(true);
     const used = await call<TenantUsage>(mf, { op: "usage", tenantId, limits });
     expect(used).toMatchObject({ images_used: 2, images_reserved: 1, in_flight: 1 });
   });
