@@ -1,6 +1,7 @@
 // Public: GET /v1/images/jobs/{id}/events, the job's log as Server-Sent Events, resumable with Last-Event-ID.
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../errors/api-error";
+import { JOB_EVENTS_PATH } from "../services/jobs/generation-job-do";
 import { jobStub } from "../services/jobs/job-directory";
 import { API_KEY_SECURITY, errorResponses, newRouter } from "./router";
 import { EventsHeadersSchema, JobParamsSchema } from "./v1-images-jobs-schema";
@@ -33,9 +34,10 @@ export const v1ImagesJobsEvents = newRouter().openapi(jobEvents, async (c) => {
     });
   }
   const stub = jobStub(c.env.JOBS, c.req.valid("param").job_id);
-  const stream = await stub?.events(c.get("auth").tenantId, Number(lastEventId || 0));
-  if (!stream) throw new ApiError("not_found", "No such job.", { param: "job_id" });
-  return c.body(stream, 200, {
+  const query = new URLSearchParams({ tenant: c.get("auth").tenantId, after: lastEventId || "0" });
+  const res = await stub?.fetch(`https://job${JOB_EVENTS_PATH}?${query}`);
+  if (!res?.ok || !res.body) throw new ApiError("not_found", "No such job.", { param: "job_id" });
+  return c.body(res.body, 200, {
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache, no-transform",
     "x-accel-buffering": "no",

@@ -22,6 +22,8 @@ import {
 import { cancelAtOrigin } from "./origin-cancel";
 import { StreamStop } from "./origin-stream";
 
+/** The path of the object's one `fetch` route: its event stream (see `fetch`). */
+export const JOB_EVENTS_PATH = "/events";
 /** How long a finished job's record stays readable unless JOB_RETENTION_S says otherwise. */
 export const DEFAULT_RETENTION_S = 7 * 24 * 3600;
 /** A runner silent this long past its deadline is presumed lost (the object restarted mid-run). */
@@ -64,7 +66,26 @@ export class GenerationJob extends DurableObject<Bindings> {
     return this.snapshotOwned(tenantId);
   }
 
-  async events(tenantId: string, afterId: number): Promise<ReadableStream<Uint8Array> | null> {
+  /**
+   * `GET /events?tenant=&after=`: the job's events after `after`, as a streamed body (404 for
+   * another tenant's job as for none). A stream goes out through `fetch`, not returned from an RPC
+   * method: over RPC, workerd reported every reader that hung up mid-stream as an uncaught
+   * "Network connection lost" in this object; a response body's reader going away is an ordinary
+   * cancellation.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    if (request.method !== "GET" || url.pathname !== JOB_EVENTS_PATH) {
+      return new Response(null, { status: 404 });
+    }
+    const stream = this.events(
+      url.searchParams.get("tenant") ?? "",
+      Number(url.searchParams.get("after") ?? 0),
+    );
+    return stream ? new Response(stream) : new Response(null, { status: 404 });
+  }
+
+  private events(tenantId: string, afterId: number): ReadableStream<Uint8Array> | null {
     const row = this.owned(tenantId);
     if (!row) return null;
     // Backlog and subscription with no await between: nothing lost, nothing sent twice.
