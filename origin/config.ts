@@ -64,6 +64,14 @@ const OriginEnvSchema = z.object({
   DARKROOM_MODEL_MEMORY_MB: z.coerce.number().int().positive().default(8192),
   /** Cache onnxruntime's optimized graphs under <cache dir>/optimized to cut cold start. */
   DARKROOM_OPTIMIZED_MODEL_CACHE: z.enum(["on", "off"]).default("on"),
+  /**
+   * V8's old-generation headroom after each full GC, in percent of the live heap (0: V8's own
+   * heuristic). The origin's live heap is small (~23 MB) but it turns over megabytes of
+   * short-lived image buffers a second; V8's own limit left ~12 MB of headroom, less than its young
+   * generation, so under load it ran a full mark-compact every ~0.3 s, marking on the cores
+   * onnxruntime computes on. See origin/heap-tuning.ts.
+   */
+  DARKROOM_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(400),
 });
 
 export type OriginConfig = {
@@ -85,6 +93,7 @@ export type OriginConfig = {
   modelCacheDir: string;
   modelMemoryBytes: number;
   optimizedModelCache: boolean;
+  heapGrowingPercent: number;
   benchNullOrigin: boolean;
   scheduler: "continuous" | "fifo";
   batchCalibration: "auto" | "off";
@@ -123,6 +132,7 @@ export function loadOriginConfig(env: NodeJS.ProcessEnv = process.env): OriginCo
     modelCacheDir: e.DARKROOM_MODEL_CACHE_DIR ?? defaultModelCacheDir(env),
     modelMemoryBytes: e.DARKROOM_MODEL_MEMORY_MB * 1024 * 1024,
     optimizedModelCache: e.DARKROOM_OPTIMIZED_MODEL_CACHE === "on",
+    heapGrowingPercent: e.DARKROOM_HEAP_GROWING_PERCENT,
     scheduler: e.DARKROOM_SCHEDULER,
     batchCalibration: e.DARKROOM_BATCH_CALIBRATION,
     benchNullOrigin:

@@ -1,9 +1,11 @@
 // Entry point of an origin process: `npm run origin` (configuration from the environment).
 import { loadOriginConfig } from "./config";
+import { tuneHeap } from "./heap-tuning";
 import { startOrigin } from "./server/start-origin";
 
 async function main() {
   const config = loadOriginConfig();
+  tuneHeap(config.heapGrowingPercent);
   const origin = await startOrigin(config);
   const where = `http://${config.host}:${origin.port}`;
   console.log(
