@@ -49,7 +49,8 @@ export async function openLoop(opts: {
         dispatcher: agent,
       }).then(
         async (res) => {
-          await res.body.dump();
+          // Read to the last byte: dump() stops at 128 KiB by default and resets the connection.
+          await res.body.dump({ limit: 256 * 1024 * 1024 });
           samples.push({ tier: body.tier, ms: performance.now() - sent, status: res.statusCode });
         },
         () => {
