@@ -64,13 +64,7 @@ const OriginEnvSchema = z.object({
   DARKROOM_MODEL_MEMORY_MB: z.coerce.number().int().positive().default(8192),
   /** Cache onnxruntime's optimized graphs under <cache dir>/optimized to cut cold start. */
   DARKROOM_OPTIMIZED_MODEL_CACHE: z.enum(["on", "off"]).default("on"),
-  /**
-   * V8's old-generation headroom after each full GC, in percent of the live heap (0: V8's own
-   * heuristic). The origin's live heap is small (~23 MB) but it turns over megabytes of
-   * short-lived image buffers a second; V8's own limit left ~12 MB of headroom, less than its young
-   * generation, so under load it ran a full mark-compact every ~0.3 s, marking on the cores
-   * onnxruntime computes on. See origin/heap-tuning.ts.
-   */
+  /** V8's heap headroom after each full GC, in % of the live heap (0: V8's own); origin/heap-tuning.ts. */
   DARKROOM_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(400),
 });
 

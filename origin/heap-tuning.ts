@@ -12,9 +12,10 @@ import { setFlagsFromString } from "node:v8";
  * left ~12 MB of headroom, less than its young generation can promote at once, so it began
  * incremental marking almost as soon as a mark-compact ended: 15 mark-compacts in a 14.6 s burst,
  * each a few ms on the main thread plus marking that ran for ~70–110 ms beside it on V8's helper
- * threads, on the two cores onnxruntime's intra-op pool needs (`--trace-gc --trace-incremental-marking`). At 400 %
- * the burst ran no mark-compact and the helper threads' CPU fell from 0.69 to 0.32 s; the heap's
- * ceiling rises to ~5× the live size (~120 MB here), small beside a model.
+ * threads, on the two cores onnxruntime's intra-op pool needs (`--trace-gc
+ * --trace-incremental-marking`). At 400 % the burst ran no mark-compact and the helper threads'
+ * CPU fell from 0.69 to 0.32 s; the heap's ceiling rises to ~5× the live size (~120 MB here),
+ * small beside a model.
  */
 export function tuneHeap(growingPercent: number): void {
   if (growingPercent > 0) setFlagsFromString(`--heap-growing-percent=${growingPercent}`);
