@@ -45,6 +45,13 @@ const OriginEnvSchema = z.object({
    * graphs-alone rate against 0.94–0.95 the main-thread way (two cores).
    */
   DARKROOM_RUNTIME_THREAD: z.enum(["auto", "worker", "main"]).default("auto"),
+  /**
+   * `auto`, or how many single-session instances a UNet batch's rows are split across, in parallel
+   * (0: none); origin/runtime/split-runtime.ts says when it pays and what it costs in memory.
+   */
+  DARKROOM_UNET_INSTANCES: z
+    .union([z.literal("auto"), z.coerce.number().int().min(0).max(16)])
+    .default("auto"),
   DARKROOM_CUDA_DEVICE: z.coerce.number().int().min(0).default(0),
   DARKROOM_DRAIN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** `continuous` (tiers, step-level batching) or `fifo` (batch 1, arrival order): the baseline. */
@@ -80,6 +87,7 @@ export type OriginConfig = {
   intraOpSpinning: IntraOpSpinning;
   interOpThreads: number;
   runtimeThread: "worker" | "main";
+  unetInstances: number | "auto";
   cudaDevice: number;
   drainTimeoutMs: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "silent";
@@ -119,6 +127,7 @@ export function loadOriginConfig(env: NodeJS.ProcessEnv = process.env): OriginCo
           ? "worker"
           : "main"
         : e.DARKROOM_RUNTIME_THREAD,
+    unetInstances: e.DARKROOM_UNET_INSTANCES,
     cudaDevice: e.DARKROOM_CUDA_DEVICE,
     drainTimeoutMs: e.DARKROOM_DRAIN_TIMEOUT_MS,
     logLevel: e.DARKROOM_LOG_LEVEL,

@@ -1,12 +1,20 @@
 // Builds a DiffusionPipeline from a model folder, generating the tiny model when the default is absent.
 import { access } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
+import type { DiffusionRuntime } from "./engine/diffusion-runtime";
 import { DiffusionPipeline } from "./engine/pipeline";
 import { ensureTinyModel } from "./model/tiny";
+import { estimateModelBytes } from "./models/model-memory";
 import { fetchModel, ModelStore } from "./models/model-store";
 import { ModelStoreError } from "./models/model-store-failure";
 import { loadOnnxRuntime } from "./runtime/onnx-diffusion-runtime";
 import type { IntraOpSpinning, SessionSettings } from "./runtime/ort-session";
+import {
+  planUnetInstances,
+  SplitUnetRuntime,
+  type UnetInstancesSetting,
+} from "./runtime/split-runtime";
 import { loadWorkerRuntime } from "./runtime/worker-runtime";
 import { loadClipTokenizer } from "./tokenizer/clip-tokenizer";
 
@@ -19,6 +27,10 @@ export interface PipelineOptions extends SessionSettings {
   modelManifest?: string | undefined;
   /** Where the graphs run: a worker thread (the server) or the calling thread (CLI, tests). */
   runtimeThread?: RuntimeThread | undefined;
+  /** UNet instances to split batches across (runtime/split-runtime.ts); unset: none. */
+  unetInstances?: UnetInstancesSetting | undefined;
+  /** The model memory budget `auto` instances must fit in (DARKROOM_MODEL_MEMORY_MB). */
+  memoryBudgetBytes?: number | undefined;
 }
 
 export type RuntimeThread = "worker" | "main";
@@ -47,12 +59,58 @@ export async function loadPipeline(requested: PipelineOptions): Promise<Diffusio
     console.error(`darkroom: ${DEFAULT_MODEL_DIR} missing; generating the tiny model…`);
     await ensureTinyModel(dir);
   }
-  const runtime =
+  const primary =
     options.runtimeThread === "worker"
       ? await loadWorkerRuntime(dir, options)
       : await loadOnnxRuntime(dir, options);
+  const runtime = await withUnetInstances(primary, dir, options);
   const tokenizer = await loadClipTokenizer(join(dir, "tokenizer"));
   return new DiffusionPipeline(runtime, tokenizer);
+}
+
+/**
+ * Loads the planned UNet instances after the primary runtime (which has written the optimized-graph
+ * cache they then read). They are an optimization: when one fails to load, the origin says why and
+ * runs on the primary alone.
+ */
+async function withUnetInstances(
+  primary: DiffusionRuntime,
+  dir: string,
+  options: PipelineOptions,
+): Promise<DiffusionRuntime> {
+  if (options.unetInstances === undefined) return primary;
+  const plan = planUnetInstances(options.unetInstances, {
+    provider: primary.model.executionProvider,
+    threads: options.intraOpThreads > 0 ? options.intraOpThreads : availableParallelism(),
+    modelBytes: await estimateModelBytes(dir),
+    budgetBytes: options.memoryBudgetBytes ?? Number.POSITIVE_INFINITY,
+  });
+  if (plan.count < 2) {
+    console.error(`darkroom: UNet batches run on one session (${plan.reason})`);
+    return primary;
+  }
+  const settings = { ...options, providers: ["cpu" as const], intraOpThreads: plan.threadsEach };
+  const loaded = await Promise.allSettled(
+    Array.from({ length: plan.count }, (_, i) =>
+      // With the primary on this thread, so is the first instance (split-runtime.ts says why).
+      i === 0 && options.runtimeThread !== "worker"
+        ? loadOnnxRuntime(dir, settings)
+        : loadWorkerRuntime(dir, settings),
+    ),
+  );
+  const instances = loaded.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  const failed = loaded.find((r) => r.status === "rejected");
+  if (failed) {
+    await Promise.all(instances.map((i) => i.dispose()));
+    console.error(
+      `darkroom: UNet instances failed to load (${(failed.reason as Error).message}); running on one session. Set DARKROOM_UNET_INSTANCES=0 to skip them.`,
+    );
+    return primary;
+  }
+  console.error(
+    `darkroom: UNet batches split across ${plan.count} instances of ${plan.threadsEach} intra-op thread(s) each (${plan.reason}; DARKROOM_UNET_INSTANCES=0 turns this off)`,
+  );
+  return new SplitUnetRuntime(primary, instances);
 }
 
 export function sessionSettingsFrom(config: {

@@ -1,4 +1,5 @@
 // A real origin process on loopback: signed generation, client-disconnect cancellation, SIGTERM drain.
+import { availableParallelism } from "node:os";
 import { Readable } from "node:stream";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -32,6 +33,12 @@ describe("origin process", () => {
     expect(res.json).toMatchObject({
       metadata: { region: "test", model: "tiny-sd", execution_provider: "cpu" },
     });
+  });
+
+  it("splits UNet calls across two instances by default on a multi-core CPU", async () => {
+    expect(await metric("darkroom_origin_unet_instances")).toBe(
+      availableParallelism() >= 2 ? 2 : 0,
+    );
   });
 
   it("drops the rows of a client that hangs up", async () => {

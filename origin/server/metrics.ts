@@ -93,6 +93,11 @@ export function createOriginMetrics() {
       labelNames: ["limit"],
       registers: [registry],
     }),
+    unetInstances: new Gauge({
+      name: "darkroom_origin_unet_instances",
+      help: "Instances a UNet call's rows are split across (0: one session; DARKROOM_UNET_INSTANCES)",
+      registers: [registry],
+    }),
     ready: new Gauge({
       name: "darkroom_origin_ready",
       help: "1 when models are loaded and warmed",

@@ -108,6 +108,8 @@ export async function startOrigin(config: OriginConfig): Promise<RunningOrigin> 
       modelManifest: config.modelManifest,
       ...sessionSettingsFrom(config),
       runtimeThread: config.runtimeThread,
+      unetInstances: config.unetInstances,
+      memoryBudgetBytes: config.modelMemoryBytes,
     });
     // A runtime that can no longer run graphs takes the origin out of rotation (readyz) and asks
     // to be restarted (healthz): every request would fail otherwise.

@@ -1,5 +1,6 @@
 // Unsigned probes: /healthz (alive and not failed for good), /readyz (loaded and warm), /metrics.
 import { Hono } from "hono";
+import { SplitUnetRuntime } from "../../runtime/split-runtime";
 import type { OriginMetrics } from "../metrics";
 import { updateCacheRatios } from "../metrics-events";
 import type { OriginEnv } from "../origin-env";
@@ -33,6 +34,10 @@ export function healthRoutes(state: OriginState, metrics: OriginMetrics) {
           for (const [state, rows] of Object.entries(parts.scheduler.rowsByState())) {
             metrics.rows.set({ state }, rows);
           }
+          const runtime = parts.pipeline.runtime;
+          metrics.unetInstances.set(
+            runtime instanceof SplitUnetRuntime ? runtime.instanceCount : 0,
+          );
         }
         c.header("content-type", metrics.registry.contentType);
         return c.body(await metrics.registry.metrics());
