@@ -34,9 +34,14 @@ export function withDeviceLimits(
   return { ...policy, deviceRows: limits.unetRows, deviceDecodeImages: limits.decodeImages };
 }
 
+/**
+ * Queue bounds cap memory; deadlines are admission's job. The fast tier's 256 rows are about its
+ * 5 s deadline's worth of work on two CPU cores (2 steps × ~11 ms a row): a bound of 64 refused
+ * fast requests that would have made their deadline, 6–14 of the 96 in bench:scheduler's burst.
+ */
 export const DEFAULT_BATCH_POLICY: BatchPolicy = {
   tiers: {
-    fast: { maxBatchRows: 4, maxWaitMs: 0, agingMs: 60_000, maxQueuedRows: 64 },
+    fast: { maxBatchRows: 4, maxWaitMs: 0, agingMs: 60_000, maxQueuedRows: 256 },
     quality: { maxBatchRows: 8, maxWaitMs: 5, agingMs: 20_000, maxQueuedRows: 128 },
     batch: { maxBatchRows: 16, maxWaitMs: 250, agingMs: 10_000, maxQueuedRows: 1024 },
   },
