@@ -89,7 +89,8 @@ async function withUnetInstances(
     console.error(`darkroom: UNet batches run on one session (${plan.reason})`);
     return primary;
   }
-  const settings = { ...options, providers: ["cpu" as const], intraOpThreads: plan.threadsEach };
+  // The primary's providers: an explicit count on a CUDA host asks for CUDA instances, not CPU ones.
+  const settings = { ...options, intraOpThreads: plan.threadsEach };
   const loaded = await Promise.allSettled(
     Array.from({ length: plan.count }, (_, i) =>
       // With the primary on this thread, so is the first instance (split-runtime.ts says why).
