@@ -2,14 +2,17 @@
 // capacity against the darkroom scheduler and FIFO mode of the same origin, in one run.
 // Saturation ratio = Σ pure onnxruntime compute of the images served ÷ wall time of a saturated run,
 // the pure compute measured right before and after it (the machine drifts over minutes); the
-// median of BENCH_SATURATION_ROUNDS (5) such runs.
+// median of BENCH_SATURATION_ROUNDS (5) such runs. The pure loop runs one session; the same ratio
+// against a pure loop that splits UNet calls as the origin does is printed beside it.
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { loadOriginConfig } from "../origin/config";
-import { sessionSettingsFrom } from "../origin/load-pipeline";
+import type { DiffusionRuntime } from "../origin/engine/diffusion-runtime";
+import { loadPipeline, sessionSettingsFrom } from "../origin/load-pipeline";
 import { ensureTinyModel } from "../origin/model/tiny";
+import { SplitUnetRuntime } from "../origin/runtime/split-runtime";
 import { TIER_SPECS, TIERS, type Tier } from "../protocol/tiers";
 import {
   FAST_SHARE,
@@ -20,14 +23,15 @@ import {
 } from "./lib/mixed-traffic";
 import { type OpenLoopSample, openLoop } from "./lib/open-loop";
 import { startOriginProcess } from "./lib/origin-process";
-import { openSessions, pureRequest } from "./lib/pure-onnx";
+import { openSessions, pureRequest, pureRuntimeRequest } from "./lib/pure-onnx";
 import { percentile, printTable, round2 } from "./lib/stats";
 
 const MODEL_DIR = resolve(process.env.DARKROOM_MODEL_DIR ?? "models/tiny-sd");
 const SECRET = "bench-secret";
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
+const ORIGIN_CONFIG = loadOriginConfig(process.env);
 /** The origin's session settings from this environment: its child and the pure runs share them. */
-const SESSION = sessionSettingsFrom(loadOriginConfig(process.env));
+const SESSION = sessionSettingsFrom(ORIGIN_CONFIG);
 const THREADS_LABEL = `${SESSION.intraOpThreads || availableParallelism()} intra-op, spinning ${SESSION.intraOpSpinning ?? "run"}`;
 const SATURATION_ROUNDS = Number(process.env.BENCH_SATURATION_ROUNDS ?? 5);
 
@@ -37,30 +41,72 @@ function loadBody(label: string) {
   return (i: number) => requestBody(i, label, tiers[i]!);
 }
 
+/** Median ms of `run` over `iterations` after 3 warm-up calls. */
+async function medianMs(run: () => Promise<unknown>, iterations: number): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < iterations + 3; i++) {
+    const t = performance.now();
+    await run();
+    if (i >= 3) samples.push(performance.now() - t);
+  }
+  return percentile(samples, 50);
+}
+
+const PURE_CASES = (["fast", "quality"] as const).map((tier) => {
+  const spec = TIER_SPECS[tier];
+  const c = {
+    width: 256,
+    height: 256,
+    steps: spec.defaultSteps,
+    rows: spec.defaultGuidance > 1 ? 2 : 1,
+  };
+  // Enough samples that one stall on a shared machine cannot move the median.
+  return { tier, c, iterations: tier === "fast" ? 40 : 12 };
+});
+
+/** Pure per-image compute on one session with the origin's options: the issue's compute bound. */
 async function pureComputeMs(): Promise<Record<Tier, number>> {
   const sessions = await openSessions(MODEL_DIR, SESSION);
   const out = {} as Record<Tier, number>;
-  for (const tier of ["fast", "quality"] as const) {
-    const spec = TIER_SPECS[tier];
-    const run = await pureRequest(sessions, {
-      width: 256,
-      height: 256,
-      steps: spec.defaultSteps,
-      rows: spec.defaultGuidance > 1 ? 2 : 1,
-    });
-    const samples: number[] = [];
-    // Enough samples that one stall on a shared machine cannot move the median.
-    const iterations = tier === "fast" ? 40 : 12;
-    for (let i = 0; i < iterations + 3; i++) {
-      const t = performance.now();
-      await run();
-      if (i >= 3) samples.push(performance.now() - t);
-    }
-    out[tier] = percentile(samples, 50);
+  for (const { tier, c, iterations } of PURE_CASES) {
+    out[tier] = await medianMs(await pureRequest(sessions, c), iterations);
   }
   out.batch = out.quality;
   await Promise.all(Object.values(sessions).map((session) => session.release()));
   return out;
+}
+
+/**
+ * The same, with UNet calls split across instances as the origin splits them (DARKROOM_UNET_INSTANCES);
+ * null when the origin does not split here. The origin beats the one-session loop by splitting;
+ * this bound says how much of its saturation that is.
+ */
+let splitRuntime: Promise<DiffusionRuntime | null> | null = null;
+async function pureSplitComputeMs(): Promise<Record<Tier, number> | null> {
+  splitRuntime ??= loadPipeline({
+    ...SESSION,
+    modelDir: MODEL_DIR,
+    unetInstances: ORIGIN_CONFIG.unetInstances,
+    memoryBudgetBytes: ORIGIN_CONFIG.modelMemoryBytes,
+  }).then(({ runtime }) => (runtime instanceof SplitUnetRuntime ? runtime : null));
+  const runtime = await splitRuntime;
+  if (!runtime) return null;
+  const out = {} as Record<Tier, number>;
+  for (const { tier, c, iterations } of PURE_CASES) {
+    out[tier] = await medianMs(await pureRuntimeRequest(runtime, c), iterations);
+  }
+  out.batch = out.quality;
+  return out;
+}
+
+function meanOf(a: Record<Tier, number>, b: Record<Tier, number>): Record<Tier, number> {
+  const out = {} as Record<Tier, number>;
+  for (const tier of TIERS) out[tier] = (a[tier] + b[tier]) / 2;
+  return out;
+}
+
+function sumOver(samples: readonly OpenLoopSample[], perImage: Record<Tier, number>): number {
+  return samples.reduce((sum, s) => sum + perImage[s.tier as Tier], 0);
 }
 
 function summarise(samples: OpenLoopSample[], wallMs: number) {
@@ -107,6 +153,8 @@ async function computeSeconds(url: string): Promise<number> {
 interface SaturatedRound {
   imagesPerSecond: number;
   overBound: number;
+  /** Against the bound of a pure loop that splits UNet calls as the origin does; null: no split. */
+  overSplitBound: number | null;
   busyFraction: number;
   pureOverCompute: number;
   pure: Record<Tier, number>;
@@ -133,6 +181,7 @@ async function runMode(
     // gave anything from 0.80 to 0.97, so the headline is the median of SATURATION_ROUNDS.
     const rounds: SaturatedRound[] = [];
     let before = await pureComputeMs();
+    let splitBefore = await pureSplitComputeMs();
     for (let round = 0; round < SATURATION_ROUNDS; round++) {
       const computeBefore = await computeSeconds(origin.url);
       // Saturation: arrivals far faster than service, so the origin is never idle; the same
@@ -145,24 +194,29 @@ async function runMode(
       );
       const computeMs = ((await computeSeconds(origin.url)) - computeBefore) * 1000;
       const after = await pureComputeMs();
-      const pure = {} as Record<Tier, number>;
-      for (const tier of TIERS) pure[tier] = (before[tier] + after[tier]) / 2;
+      const splitAfter = await pureSplitComputeMs();
       const okSat = sat.samples.filter((s) => s.status === 200);
+      const pure = meanOf(before, after);
       // The compute bound of exactly the images served: Σ pure per-image time over the wall time.
-      const pureSum = okSat.reduce((sum, s) => sum + pure[s.tier as Tier], 0);
+      const pureSum = sumOver(okSat, pure);
+      const splitPure = splitBefore && splitAfter ? meanOf(splitBefore, splitAfter) : null;
       rounds.push({
         imagesPerSecond: okSat.length / (sat.wallMs / 1000),
         overBound: pureSum / sat.wallMs,
+        overSplitBound: splitPure ? sumOver(okSat, splitPure) / sat.wallMs : null,
         busyFraction: computeMs / sat.wallMs,
         pureOverCompute: pureSum / computeMs,
         pure,
       });
       before = after;
+      splitBefore = splitAfter;
     }
     const byRatio = [...rounds].sort((a, b) => a.overBound - b.overBound);
     const median = byRatio[Math.floor(byRatio.length / 2)]!;
     const lastDone = median.imagesPerSecond;
     const { overBound, pure } = median;
+    const split = rounds.flatMap((r) => (r.overSplitBound === null ? [] : [r.overSplitBound]));
+    const overSplitBound = split.length > 0 ? percentile(split, 50) : null;
     const results: Record<string, unknown> = {};
     for (const rate of rates(lastDone)) {
       const run = await openLoop({
@@ -174,7 +228,15 @@ async function runMode(
       });
       results[String(rate)] = summarise(run.samples, run.wallMs);
     }
-    return { saturatedImagesPerSecond: lastDone, overBound, pure, limits, rounds, results };
+    return {
+      saturatedImagesPerSecond: lastDone,
+      overBound,
+      overSplitBound,
+      pure,
+      limits,
+      rounds,
+      results,
+    };
   } finally {
     await origin.stop();
   }
@@ -235,6 +297,9 @@ async function main() {
       saturation_over_compute_bound: round2(r.overBound),
       batch_limits: r.limits,
       saturation_rounds: r.rounds.map((x) => round2(x.overBound)),
+      // Against a pure loop that splits UNet calls as the origin does (null: the origin does not).
+      saturation_over_split_compute_bound:
+        r.overSplitBound === null ? null : round2(r.overSplitBound),
       // saturation = device busy fraction × (Σ pure ÷ the batcher's compute time), per round.
       saturation_factors: r.rounds.map((x) => ({
         busy_fraction: round2(x.busyFraction),
@@ -250,6 +315,11 @@ async function main() {
   console.log(
     `saturation / compute bound, median of ${SATURATION_ROUNDS} rounds: darkroom ${darkroom.overBound.toFixed(2)} (${each(darkroom)}), fifo ${fifo.overBound.toFixed(2)} (${each(fifo)}) (goal ≥ 0.95; Σ pure compute of the served images ÷ wall time at saturation)`,
   );
+  if (darkroom.overSplitBound !== null && fifo.overSplitBound !== null) {
+    console.log(
+      `against a pure loop that splits UNet calls as the origin does (median of rounds): darkroom ${darkroom.overSplitBound.toFixed(2)}, fifo ${fifo.overSplitBound.toFixed(2)}`,
+    );
+  }
   const factors = (r: typeof darkroom) =>
     r.rounds
       .map((x) => `${x.busyFraction.toFixed(2)} × ${x.pureOverCompute.toFixed(2)}`)
@@ -261,6 +331,8 @@ async function main() {
     `darkroom's calibrated batch limits: ${darkroom.limits.unet_rows} UNet rows, ${darkroom.limits.decode_images} images per VAE call`,
   );
   out.fast_p99_ratio_at_70 = round2(ratio);
+  const runtime = await splitRuntime;
+  await runtime?.dispose();
   await mkdir("bench/results", { recursive: true });
   await writeFile("bench/results/scheduler.json", `${JSON.stringify(out, null, 2)}\n`);
   console.log("wrote bench/results/scheduler.json");

@@ -1,6 +1,7 @@
 // The pure onnxruntime cost of one request: exactly its graph calls, in a tight loop, same inputs.
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
+import type { DiffusionRuntime } from "../../origin/engine/diffusion-runtime";
 import { type SessionSettings, sessionOptions } from "../../origin/runtime/ort-session";
 
 export interface PureCase {
@@ -82,6 +83,36 @@ export async function pureRequest(s: Sessions, c: PureCase): Promise<() => Promi
     await (pixels
       ? s.vae.run({ latent_sample: latent }, pixels)
       : s.vae.run({ latent_sample: latent }));
+    return { text_ms: t1 - t0, unet_ms: t2 - t1, vae_ms: performance.now() - t2 };
+  };
+}
+
+/**
+ * The same graph calls through a DiffusionRuntime instead of raw sessions: with the origin's
+ * SplitUnetRuntime, a pure loop that splits UNet calls as the origin does.
+ */
+export async function pureRuntimeRequest(
+  runtime: DiffusionRuntime,
+  c: PureCase,
+): Promise<() => Promise<PureStages>> {
+  const m = runtime.model;
+  const ids = Array.from({ length: c.rows }, () => new Int32Array(m.seqLen).fill(1));
+  const contexts = await runtime.encodeText(ids);
+  const h = c.height / m.vaeScaleFactor;
+  const w = c.width / m.vaeScaleFactor;
+  const rows = contexts.map((context) => ({
+    sample: new Float32Array(m.latentChannels * h * w).fill(0.5),
+    timestep: 999,
+    context,
+  }));
+  const latent = new Float32Array(m.latentChannels * h * w).fill(0.1);
+  return async () => {
+    const t0 = performance.now();
+    await runtime.encodeText(ids);
+    const t1 = performance.now();
+    for (let i = 0; i < c.steps; i++) await runtime.unet(rows, h, w);
+    const t2 = performance.now();
+    runtime.releasePixels?.(await runtime.decode([latent], h, w));
     return { text_ms: t1 - t0, unet_ms: t2 - t1, vae_ms: performance.now() - t2 };
   };
 }
