@@ -83,6 +83,7 @@ async function withUnetInstances(
     provider: primary.model.executionProvider,
     threads: options.intraOpThreads > 0 ? options.intraOpThreads : availableParallelism(),
     modelBytes: await estimateModelBytes(dir),
+    unetBytes: await estimateModelBytes(join(dir, "unet")),
     budgetBytes: options.memoryBudgetBytes ?? Number.POSITIVE_INFINITY,
   });
   if (plan.count < 2) {
@@ -90,7 +91,7 @@ async function withUnetInstances(
     return primary;
   }
   // The primary's providers: an explicit count on a CUDA host asks for CUDA instances, not CPU ones.
-  const settings = { ...options, intraOpThreads: plan.threadsEach };
+  const settings = { ...options, intraOpThreads: plan.threadsEach, graphs: "unet" as const };
   const loaded = await Promise.allSettled(
     Array.from({ length: plan.count }, (_, i) =>
       // With the primary on this thread, so is the first instance (split-runtime.ts says why).

@@ -47,6 +47,8 @@ function readFloats(tensor: ort.Tensor | undefined, name: string): Float32Array 
 
 export interface OnnxRuntimeOptions extends SessionSettings {
   modelId?: string | undefined;
+  /** `unet`: open only the UNet (a split instance, runtime/split-runtime.ts); unset: all three. */
+  graphs?: "all" | "unet" | undefined;
 }
 
 export async function loadOnnxRuntime(
@@ -55,23 +57,32 @@ export async function loadOnnxRuntime(
 ): Promise<DiffusionRuntime> {
   const dir = resolve(modelDir);
   await checkLayout(dir);
-  const [text, unet, vae] = [
-    await openChecked(dir, TEXT_ENCODER, options),
-    await openChecked(dir, UNET, options),
-    await openChecked(dir, VAE_DECODER, options),
-  ];
+  const unetOnly = options.graphs === "unet";
+  const text = unetOnly ? null : await openChecked(dir, TEXT_ENCODER, options);
+  const unet = await openChecked(dir, UNET, options);
+  const vae = unetOnly ? null : await openChecked(dir, VAE_DECODER, options);
   const unetInputs = describeInputs(unet.session);
   const forms = {
-    ids: idsType(describeInputs(text.session)),
+    ids: text ? idsType(describeInputs(text.session)) : ("int64" as const),
     sample: floatType(unetInputs, "sample", UNET.file),
     context: floatType(unetInputs, "encoder_hidden_states", UNET.file),
     timestep: timestepForm(unetInputs),
-    latent: floatType(describeInputs(vae.session), "latent_sample", VAE_DECODER.file),
+    latent: vae
+      ? floatType(describeInputs(vae.session), "latent_sample", VAE_DECODER.file)
+      : ("float32" as const),
     // A float32 output can be written into a reused buffer; a float16 one is converted anyway.
-    pixels: describeOutputs(vae.session).find((o) => o.name === "sample")?.type === "float32",
+    pixels: vae
+      ? describeOutputs(vae.session).find((o) => o.name === "sample")?.type === "float32"
+      : false,
   };
-  const model = await describeModel(dir, options, forms.timestep, text.executionProvider);
-  return new OnnxDiffusionRuntime(model, text.session, unet.session, vae.session, forms);
+  const model = await describeModel(dir, options, forms.timestep, unet.executionProvider);
+  return new OnnxDiffusionRuntime(
+    model,
+    text?.session ?? null,
+    unet.session,
+    vae?.session ?? null,
+    forms,
+  );
 }
 
 async function describeModel(
@@ -117,12 +128,23 @@ class OnnxDiffusionRuntime implements DiffusionRuntime {
 
   constructor(
     readonly model: ModelInfo,
-    private readonly text: ort.InferenceSession,
+    /** Null in a UNet-only runtime, as is `vae`. */
+    private readonly textSession: ort.InferenceSession | null,
     private readonly unetSession: ort.InferenceSession,
-    private readonly vae: ort.InferenceSession,
+    private readonly vaeSession: ort.InferenceSession | null,
     private readonly forms: Forms,
   ) {
     this.pixelPool = forms.pixels ? new PixelPool() : null;
+  }
+
+  private get text(): ort.InferenceSession {
+    if (!this.textSession) throw new Error("this runtime loaded only the UNet (graphs: unet)");
+    return this.textSession;
+  }
+
+  private get vae(): ort.InferenceSession {
+    if (!this.vaeSession) throw new Error("this runtime loaded only the UNet (graphs: unet)");
+    return this.vaeSession;
   }
 
   async encodeText(tokenIds: readonly Int32Array[]): Promise<Float32Array[]> {
@@ -223,6 +245,10 @@ class OnnxDiffusionRuntime implements DiffusionRuntime {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([this.text.release(), this.unetSession.release(), this.vae.release()]);
+    await Promise.all([
+      this.textSession?.release(),
+      this.unetSession.release(),
+      this.vaeSession?.release(),
+    ]);
   }
 }

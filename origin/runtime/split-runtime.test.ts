@@ -181,7 +181,7 @@ describe("SplitUnetRuntime", () => {
 });
 
 describe("planUnetInstances", () => {
-  const cpu = { provider: "cpu", threads: 2, modelBytes: 100, budgetBytes: 1000 };
+  const cpu = { provider: "cpu", threads: 2, modelBytes: 100, unetBytes: 80, budgetBytes: 1000 };
 
   it("splits two cores into two single-thread instances on auto", () => {
     expect(planUnetInstances("auto", cpu)).toMatchObject({ count: 2, threadsEach: 1 });
@@ -191,11 +191,15 @@ describe("planUnetInstances", () => {
   it.each([
     ["cuda", { ...cpu, provider: "cuda" }, /cuda/],
     ["one thread", { ...cpu, threads: 1 }, /one intra-op thread/],
-    ["over the memory budget", { ...cpu, budgetBytes: 299 }, /DARKROOM_MODEL_MEMORY_MB/],
+    ["over the memory budget", { ...cpu, budgetBytes: 259 }, /DARKROOM_MODEL_MEMORY_MB/],
   ])("stays off on auto with %s", (_, context, reason) => {
     const plan = planUnetInstances("auto", context);
     expect(plan.count).toBe(0);
     expect(plan.reason).toMatch(reason);
+  });
+
+  it("fits the model and one more UNet per instance in the budget", () => {
+    expect(planUnetInstances("auto", { ...cpu, budgetBytes: 260 }).count).toBe(2);
   });
 
   it("takes an explicit count, 0 and 1 meaning none", () => {
@@ -256,5 +260,21 @@ describe("a split pipeline on the real runtime", () => {
     const [splitOut, singleOut] = [await split.unet(input, 8, 8), await single.unet(input, 8, 8)];
     expect(splitOut).toHaveLength(4);
     expect(splitOut).toEqual(singleOut);
+  });
+
+  it("loads only the UNet in an instance: the same model and floats, no text encoder or decoder", async () => {
+    const unetOnly = await loadOnnxRuntime(dir, { ...settings, graphs: "unet" });
+    try {
+      expect(unetOnly.model).toEqual(single.model);
+      const context = (await single.encodeText([new Int32Array(77).fill(3)]))[0]!;
+      const rows = [{ sample: new Float32Array(4 * 8 * 8).fill(0.2), timestep: 500, context }];
+      expect(await unetOnly.unet(rows, 8, 8)).toEqual(await single.unet(rows, 8, 8));
+      await expect(unetOnly.encodeText([new Int32Array(77)])).rejects.toThrow(/only the UNet/);
+      await expect(unetOnly.decode([new Float32Array(4 * 8 * 8)], 8, 8)).rejects.toThrow(
+        /only the UNet/,
+      );
+    } finally {
+      await unetOnly.dispose();
+    }
   });
 });

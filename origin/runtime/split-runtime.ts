@@ -128,9 +128,10 @@ export interface InstancePlan {
 /**
  * `auto` splits across two instances only where it was measured to pay: the CPU provider, at least
  * two intra-op threads to share between them, and room in the model memory budget for the copy of
- * the model each instance loads (three in all). GPUs run one session (a CUDA stream each would be
- * another design). A number asks for that many instances (0 or 1: none), sharing the threads. Only
- * two cores were measured; on larger machines, measure with `npm run bench:ab`.
+ * the UNet each instance loads (instances open no text encoder or decoder). GPUs run one session
+ * (a CUDA stream each would be another design). A number asks for that many instances (0 or 1:
+ * none), sharing the threads. Only two cores were measured; on larger machines, measure with
+ * `npm run bench:ab`.
  */
 export function planUnetInstances(
   setting: UnetInstancesSetting,
@@ -138,7 +139,9 @@ export function planUnetInstances(
     provider: string;
     /** Intra-op threads the primary runtime uses. */
     threads: number;
+    /** The whole model's estimated memory, and its UNet's (model-memory.ts). */
     modelBytes: number;
+    unetBytes: number;
     budgetBytes: number;
   },
 ): InstancePlan {
@@ -157,8 +160,10 @@ export function planUnetInstances(
     return off(`auto: the ${context.provider} provider runs one session`);
   }
   if (context.threads < 2) return off("auto: one intra-op thread, nothing to split");
-  if (context.modelBytes * 3 > context.budgetBytes) {
-    return off("auto: three copies of the model would exceed DARKROOM_MODEL_MEMORY_MB");
+  if (context.modelBytes + 2 * context.unetBytes > context.budgetBytes) {
+    return off(
+      "auto: the model and two more copies of its UNet would exceed DARKROOM_MODEL_MEMORY_MB",
+    );
   }
   return split(2, "auto");
 }
