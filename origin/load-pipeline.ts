@@ -4,7 +4,6 @@ import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import type { DiffusionRuntime } from "./engine/diffusion-runtime";
 import { DiffusionPipeline } from "./engine/pipeline";
-import { ensureTinyModel } from "./model/tiny";
 import { estimateModelBytes } from "./models/model-memory";
 import { fetchModel, ModelStore } from "./models/model-store";
 import { ModelStoreError } from "./models/model-store-failure";
@@ -51,13 +50,31 @@ async function fromManifest(options: PipelineOptions): Promise<PipelineOptions> 
   return { ...options, modelDir: fetched.dir, modelId: options.modelId ?? fetched.id };
 }
 
+/**
+ * The generator (and its ONNX builder, a dev dependency) is imported only when it runs, so an
+ * origin installed with `npm ci --omit=dev` serves real exports without it.
+ */
+async function generateTinyModel(dir: string): Promise<void> {
+  let tiny: typeof import("./model/tiny");
+  try {
+    tiny = await import("./model/tiny");
+  } catch (error) {
+    throw new Error(
+      `cannot generate the tiny model in ${dir}: its generator needs the development dependencies ` +
+        `(npm ci, without --omit=dev); in production set DARKROOM_MODEL_DIR or ` +
+        `DARKROOM_MODEL_MANIFEST to a real export (${(error as Error).message})`,
+    );
+  }
+  await tiny.ensureTinyModel(dir);
+}
+
 /** Only the project's own default folder is generated on demand; a real export must exist. */
 export async function loadPipeline(requested: PipelineOptions): Promise<DiffusionPipeline> {
   const options = await fromManifest(requested);
   const dir = resolve(options.modelDir);
   if (dir === resolve(DEFAULT_MODEL_DIR) && !(await present(join(dir, "model_index.json")))) {
     console.error(`darkroom: ${DEFAULT_MODEL_DIR} missing; generating the tiny model…`);
-    await ensureTinyModel(dir);
+    await generateTinyModel(dir);
   }
   const primary =
     options.runtimeThread === "worker"

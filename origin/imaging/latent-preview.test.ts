@@ -5,8 +5,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTinyPipeline, TINY_MODEL_DIR } from "../../test/support/origin-fixtures";
 import type { DiffusionPipeline } from "../engine/pipeline";
-import { DECODER_GAIN } from "../model/tiny/unet-conditioning";
-import { latentRotation } from "../model/tiny/unet-graph";
+import { DECODER_GAIN, latentRotation } from "../model/tiny/latent-basis";
 import { encodePreview, projectLatent, SD_LATENT_PROJECTION } from "./latent-preview";
 import { loadPreviewProjection, tinyLatentProjection } from "./preview-projection";
 

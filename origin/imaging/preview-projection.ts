@@ -2,8 +2,7 @@
 import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { DECODER_GAIN } from "../model/tiny/unet-conditioning";
-import { latentRotation } from "../model/tiny/unet-graph";
+import { DECODER_GAIN, latentRotation } from "../model/tiny/latent-basis";
 import { type LatentProjection, SD_LATENT_PROJECTION } from "./latent-preview";
 
 export const PREVIEW_FILE = "darkroom_preview.json";

@@ -1,8 +1,8 @@
 // The JSON files of the Optimum ONNX layout, written as diffusers/transformers write them (sorted keys).
 import { HIDDEN_SIZE } from "./embedding-space";
+import { LATENT_CHANNELS } from "./latent-basis";
 import { BETA_END, BETA_START, TRAIN_TIMESTEPS } from "./noise-schedule";
 import { ATTENTION_HEADS, INTERMEDIATE_SIZE, MAX_POSITIONS } from "./text-encoder-graph";
-import { LATENT_CHANNELS } from "./unet-graph";
 import { TRUNK_BLOCKS, TRUNK_CHANNELS } from "./unet-resnet-trunk";
 import { SCALING_FACTOR } from "./vae-decoder-graph";
 import type { TinyVariant } from "./variant";

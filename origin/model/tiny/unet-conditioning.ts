@@ -1,5 +1,6 @@
 // The UNet's cross-attention: four learned-query pools over encoder_hidden_states → colours and layout.
 import { DIM, HIDDEN_SIZE, SEMANTIC_DIMS } from "./embedding-space";
+import { DECODER_GAIN } from "./latent-basis";
 import { LAYOUT_PATTERNS } from "./lexicon-layout";
 import type { GraphBuilder } from "./onnx-graph";
 import { WeightStream } from "./prng";
@@ -12,8 +13,6 @@ const HEADS = 4;
 const QUERY_GAIN = 6;
 /** Per-position score slope: the foreground head prefers early colour words, the background head late ones. */
 const ORDER_SLOPE = 0.4;
-/** Decoder gain: latent colour = atanh(display colour) / DECODER_GAIN. */
-export const DECODER_GAIN = 1.5;
 /** Layout logits per unit of a word's layout coefficient: sets how crisp shape edges are. */
 const LAYOUT_GAIN = 8;
 const PARAMS = 3 + 3 + K + 2;

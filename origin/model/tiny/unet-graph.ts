@@ -1,15 +1,14 @@
 // The UNet: an ε-predictor whose x0 is a prompt composition, a Bayes-denoised seed field and ResNet detail.
 import { HIDDEN_SIZE } from "./embedding-space";
+import { LATENT_CHANNELS, latentRotation } from "./latent-basis";
 import { alphasCumprod, TRAIN_TIMESTEPS } from "./noise-schedule";
 import { type Dim, GraphBuilder } from "./onnx-graph";
-import { orthonormal } from "./prng";
 import { buildConditioning, type Conditioning, POOLED_DIM } from "./unet-conditioning";
 import { buildLatentGeometry, type LatentGeometry } from "./unet-patterns";
 import { buildResnetTrunk } from "./unet-resnet-trunk";
 import { buildTimestepEmbedding } from "./unet-timestep-embedding";
 import type { TinyVariant } from "./variant";
 
-export const LATENT_CHANNELS = 4;
 /** The seed field is estimated on a GRID×GRID block grid, whatever the latent size. */
 const GRID = 4;
 /** Prior std of the seed field per unrotated channel (r, g, b, shape): how much seeds vary images. */
@@ -34,11 +33,6 @@ interface NoiseLevels {
 interface Prediction {
   x0: string;
   levels: NoiseLevels;
-}
-
-/** The latent basis: a fixed rotation of (r, g, b, shape), so no latent channel is plain RGB. */
-export function latentRotation(): number[][] {
-  return orthonormal(LATENT_CHANNELS, "latent.rotation");
 }
 
 function conv1x1(g: GraphBuilder, x: string, name: string, m: number[][]): string {

@@ -1,9 +1,8 @@
 // The VAE decoder: un-scale, rotate latents back to colour features, upsample ×8 with smoothing convs, tanh.
 
+import { DECODER_GAIN, LATENT_CHANNELS, latentRotation } from "./latent-basis";
 import { GraphBuilder } from "./onnx-graph";
 import { orthonormal, WeightStream } from "./prng";
-import { DECODER_GAIN } from "./unet-conditioning";
-import { LATENT_CHANNELS, latentRotation } from "./unet-graph";
 
 export const SCALING_FACTOR = 0.18215;
 export const VAE_SCALE_FACTOR = 8;
