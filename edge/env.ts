@@ -37,7 +37,7 @@ export interface Bindings {
   JOB_RETENTION_S?: string;
   /** Secret: per-tenant webhook signing keys derive from it (services/webhooks); dev has a default. */
   WEBHOOK_SIGNING_SECRET?: string;
-  /** "true" only in development (wrangler.toml top level): http and loopback webhook URLs. */
+  /** "true" only in development (wrangler.toml top level; "false" in [env.*]): http and loopback webhook URLs. */
   WEBHOOK_ALLOW_INSECURE?: string;
 }
 

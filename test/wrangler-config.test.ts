@@ -1,0 +1,90 @@
+// wrangler.toml as wrangler itself reads it: [env.*] sections inherit no bindings or vars, so each
+// environment must repeat every binding the Worker uses (edge/env.ts), and deploy without warnings.
+
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { unstable_readConfig } from "wrangler";
+
+/** The parts of wrangler's resolved config this test reads. */
+interface Config {
+  name: string;
+  vars: Record<string, unknown>;
+  d1_databases: Array<{ binding: string; database_name?: string; migrations_dir?: string }>;
+  kv_namespaces: Array<{ binding: string }>;
+  r2_buckets: Array<{ binding: string; bucket_name?: string }>;
+  durable_objects: { bindings: Array<{ name: string; class_name: string }> };
+  migrations: Array<{ new_sqlite_classes?: string[] }>;
+  triggers: { crons?: string[] };
+}
+
+/** The config of `env` (undefined: local development) and whatever wrangler warned about it. */
+function read(env: string | undefined): { config: Config; warnings: string[] } {
+  const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+  const config = unstable_readConfig({ config: "wrangler.toml", env }) as unknown as Config;
+  const warnings = warn.mock.calls.map((call) => call.map(String).join(" "));
+  return { config, warnings };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const DURABLE_OBJECTS = {
+  TENANT_GATE: "TenantGate",
+  REGION_BOARD: "RegionBoard",
+  JOBS: "GenerationJob",
+};
+
+describe("wrangler.toml", () => {
+  for (const env of [undefined, "staging", "production"]) {
+    const name = env ?? "development";
+    it(`${name}: binds everything the Worker uses, without warnings`, () => {
+      const { config, warnings } = read(env);
+      expect(warnings).toEqual([]);
+      expect(config.d1_databases.map((d) => d.binding)).toEqual(["DB"]);
+      expect(config.d1_databases[0]?.migrations_dir).toBe("migrations");
+      expect(config.kv_namespaces.map((k) => k.binding)).toEqual(["KEYS_CACHE"]);
+      expect(config.r2_buckets.map((r) => r.binding)).toEqual(["IMAGES"]);
+      const objects = Object.fromEntries(
+        config.durable_objects.bindings.map((b) => [b.name, b.class_name]),
+      );
+      expect(objects).toEqual(DURABLE_OBJECTS);
+      expect(config.triggers.crons?.length).toBeGreaterThan(0);
+      expect(config.vars.ENVIRONMENT).toBe(name);
+      const origins = JSON.parse(String(config.vars.ORIGINS)) as Array<{
+        region: string;
+        url: string;
+      }>;
+      expect(origins.length).toBeGreaterThan(0);
+      for (const origin of origins) {
+        expect(origin.region).toMatch(/^[a-z0-9-]+$/);
+        expect(new URL(origin.url).protocol).toBe(env ? "https:" : "http:");
+      }
+    });
+  }
+
+  it("keeps each deployed environment's resources apart from the others", () => {
+    const names = (config: Config) => [
+      config.name,
+      config.d1_databases[0]?.database_name,
+      config.r2_buckets[0]?.bucket_name,
+    ];
+    const [dev, staging, production] = [undefined, "staging", "production"].map((env) =>
+      names(read(env).config),
+    );
+    for (let i = 0; i < 3; i++) {
+      expect(new Set([dev![i], staging![i], production![i]]).size).toBe(3);
+    }
+  });
+
+  it("accepts insecure webhook URLs in development only", () => {
+    expect(read(undefined).config.vars.WEBHOOK_ALLOW_INSECURE).toBe("true");
+    for (const env of ["staging", "production"]) {
+      expect(read(env).config.vars.WEBHOOK_ALLOW_INSECURE).toBe("false");
+    }
+  });
+
+  it("creates every Durable Object class as SQLite-backed", () => {
+    const classes = read("production").config.migrations.flatMap((m) => m.new_sqlite_classes ?? []);
+    expect(classes.sort()).toEqual(Object.values(DURABLE_OBJECTS).sort());
+  });
+});
