@@ -75,6 +75,19 @@ const OriginEnvSchema = z.object({
   DARKROOM_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(400),
 });
 
+/** Every variable the origin reads (test/infra-config.test.ts checks infra/ sets only these). */
+export const ORIGIN_SETTINGS: readonly string[] = Object.keys(OriginEnvSchema.shape);
+
+/**
+ * `DARKROOM_*` variables the origin does not read: a typo or a removed setting would otherwise be
+ * ignored without a word, and the default used instead.
+ */
+export function unknownSettings(env: NodeJS.ProcessEnv = process.env): string[] {
+  return Object.keys(env)
+    .filter((name) => name.startsWith("DARKROOM_") && !ORIGIN_SETTINGS.includes(name))
+    .sort();
+}
+
 export type OriginConfig = {
   modelDir: string;
   modelId: string | undefined;

@@ -1,10 +1,16 @@
 // Entry point of an origin process: `npm run origin` (configuration from the environment).
-import { loadOriginConfig } from "./config";
+import { loadOriginConfig, unknownSettings } from "./config";
 import { tuneHeap } from "./heap-tuning";
 import { startOrigin } from "./server/start-origin";
 
 async function main() {
   const config = loadOriginConfig();
+  const unknown = unknownSettings();
+  if (unknown.length > 0) {
+    console.warn(
+      `darkroom origin: ignoring ${unknown.join(", ")}: ${unknown.length === 1 ? "not an origin setting" : "not origin settings"} (a typo?); the README's configuration table lists them all`,
+    );
+  }
   tuneHeap(config.heapGrowingPercent);
   const origin = await startOrigin(config);
   const where = `http://${config.host}:${origin.port}`;
