@@ -5,11 +5,12 @@ import type { AuditNotes } from "../audit/audit-draft";
 import type { DispatchFailure, OriginDispatcher } from "../origins/origin-dispatch";
 import type { RegionRouter } from "../regions/region-router";
 import type { SafetyTermsSource } from "../safety-terms/tenant-safety-terms";
-import type {
-  AdmitRejection,
-  RateLimitInfo,
-  TenantGateService,
-  TenantLimits,
+import {
+  type AdmitRejection,
+  type RateLimitInfo,
+  SETTLE_DEFER_MS,
+  type TenantGateService,
+  type TenantLimits,
 } from "../tenant-gate/tenant-gate";
 import type { GenerationPlan } from "./generation-plan";
 import { originRequestFor, routeQueryFor } from "./origin-request";
@@ -175,10 +176,12 @@ export class ImageGeneration {
    *  again, and the gate's lease expiry refunds the hold if none does. */
   private async settle(target: GenerationTarget, deliveredImages: number): Promise<void> {
     try {
+      // After the answer, the settlement may ride on this isolate's next call to the gate.
       const settled = await this.deps.gate.settle(
         target.tenantId,
         target.generationId,
         deliveredImages,
+        this.deps.afterResponse ? { deferMs: SETTLE_DEFER_MS } : {},
       );
       if (settled.status !== "unknown") this.deps.note({ costCharged: settled.chargedUnits });
     } catch (error) {

@@ -3,7 +3,10 @@
 import type {
   AdmitRequest,
   AdmitResult,
+  CarriedOutcome,
   CarriedSettlement,
+  Carrying,
+  SettleOptions,
   SettleResult,
   TenantGateService,
   TenantLimits,
@@ -26,6 +29,13 @@ export const MAX_CARRIED_SETTLEMENTS = 256;
  */
 const unacknowledged = new Map<string, Map<string, number>>();
 
+/**
+ * Deferred settlements waiting to see whether a later call carries them: tenant → request id → what
+ * the gate answered for it once a call carried it (null until then). The waiting settle() takes its
+ * entry when its deferral ends; entries of settles whose request was cut short fall off the front.
+ */
+const deferred = new Map<string, Map<string, SettleResult | null>>();
+
 export class DurableTenantGate implements TenantGateService {
   /** This request's stubs by tenant: admit and settle reuse one (stubs never cross requests). */
   private readonly stubs = new Map<string, DurableObjectStub<TenantGate>>();
@@ -34,21 +44,29 @@ export class DurableTenantGate implements TenantGateService {
 
   admit(tenantId: string, request: AdmitRequest): Promise<AdmitResult> {
     return this.carrying(tenantId, (carried) =>
-      this.call<AdmitResult>(tenantId, (gate) => gate.admit(request, carried)),
+      this.call<Carrying<AdmitResult>>(tenantId, (gate) => gate.admit(request, carried)),
     );
   }
 
-  /** Resolves once the gate has it; until then, later calls from this isolate carry it too. */
+  /**
+   * Resolves once the gate has it; until then, later calls from this isolate carry it too. With
+   * `deferMs`, it first waits that long for such a call, and sends no call of its own if one came.
+   */
   async settle(
     tenantId: string,
     requestId: string,
     deliveredImages: number,
+    options: SettleOptions = {},
   ): Promise<SettleResult> {
     const pending = unacknowledged.get(tenantId) ?? new Map<string, number>();
     unacknowledged.set(tenantId, pending);
     pending.set(requestId, deliveredImages);
     if (pending.size > MAX_CARRIED_SETTLEMENTS) {
       pending.delete(pending.keys().next().value as string);
+    }
+    if (options.deferMs) {
+      const carried = await carriedWithin(tenantId, requestId, options.deferMs);
+      if (carried) return carried;
     }
     const result = await this.call<SettleResult>(tenantId, (gate) =>
       gate.settle(requestId, deliveredImages),
@@ -59,21 +77,22 @@ export class DurableTenantGate implements TenantGateService {
 
   usage(tenantId: string, limits: TenantLimits): Promise<TenantUsage> {
     return this.carrying(tenantId, (carried) =>
-      this.call<TenantUsage>(tenantId, (gate) => gate.usage(limits, carried)),
+      this.call<Carrying<TenantUsage>>(tenantId, (gate) => gate.usage(limits, carried)),
     );
   }
 
   private async carrying<T>(
     tenantId: string,
-    send: (carried: CarriedSettlement[]) => Promise<T>,
+    send: (carried: CarriedSettlement[]) => Promise<Carrying<T>>,
   ): Promise<T> {
     const pending = unacknowledged.get(tenantId);
     const carried = pending
       ? [...pending].map(([requestId, deliveredImages]) => ({ requestId, deliveredImages }))
       : [];
-    const result = await send(carried);
+    const { carried: outcomes = [], ...result } = await send(carried);
     acknowledge(tenantId, carried);
-    return result;
+    recordCarried(tenantId, outcomes);
+    return result as T;
   }
 
   /**
@@ -112,6 +131,34 @@ function acknowledge(tenantId: string, settled: readonly CarriedSettlement[]): v
     if (pending.get(requestId) === deliveredImages) pending.delete(requestId);
   }
   if (pending.size === 0) unacknowledged.delete(tenantId);
+}
+
+/** Waits `ms` for a later call to carry the settlement; what the gate answered, or null if none did. */
+async function carriedWithin(
+  tenantId: string,
+  requestId: string,
+  ms: number,
+): Promise<SettleResult | null> {
+  const waiting = deferred.get(tenantId) ?? new Map<string, SettleResult | null>();
+  deferred.set(tenantId, waiting);
+  waiting.set(requestId, null);
+  if (waiting.size > MAX_CARRIED_SETTLEMENTS) {
+    waiting.delete(waiting.keys().next().value as string);
+  }
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const outcome = waiting.get(requestId) ?? null;
+  waiting.delete(requestId);
+  if (waiting.size === 0) deferred.delete(tenantId);
+  return outcome;
+}
+
+/** Hands the gate's answers for carried settlements to the deferred settles waiting on them. */
+function recordCarried(tenantId: string, outcomes: readonly CarriedOutcome[]): void {
+  const waiting = deferred.get(tenantId);
+  if (!waiting) return;
+  for (const { requestId, result } of outcomes) {
+    if (waiting.has(requestId)) waiting.set(requestId, result);
+  }
 }
 
 /** How many settlements this isolate is carrying for `tenantId` (tests). */

@@ -19,6 +19,7 @@ export class InMemoryTenantGate implements TenantGateService {
     return admit(this.stateOf(tenantId), request, this.now());
   }
 
+  /** Settles at once: with no calls to carry it, deferring would only delay it. */
   async settle(
     tenantId: string,
     requestId: string,

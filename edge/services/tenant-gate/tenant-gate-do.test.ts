@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type {
   AdmitRequest,
   AdmitResult,
+  Carrying,
   SettleResult,
   TenantLimits,
   TenantUsage,
@@ -108,18 +109,28 @@ describe("TenantGate Durable Object", () => {
     // The settlement of carry-1 arrives with the next admit, ahead of its own call.
     const carried = [{ requestId: "carry-1", deliveredImages: 1 }];
     const admitCarrying = (id: string) =>
-      call<AdmitResult>(mf, {
+      call<Carrying<AdmitResult>>(mf, {
         op: "admit-carrying",
         tenantId,
         request: request(id, { limits }),
         carried,
       });
-    expect((await admitCarrying("carry-3")).ok).toBe(true);
+    const third = await admitCarrying("carry-3");
+    expect(third.ok).toBe(true);
+    // The answer says what the carried settlement did, for the settle() deferred on it.
+    expect(third.carried).toEqual([
+      {
+        requestId: "carry-1",
+        result: { status: "settled", chargedImages: 1, refundedImages: 1, chargedUnits: 2 },
+      },
+    ]);
     // The settlement's own call, arriving late, and a second carry change nothing.
     const late = { op: "settle", tenantId, requestId: "carry-1", deliveredImages: 1 };
     expect(await call<SettleResult>(mf, late)).toMatchObject({ status: "already_settled" });
     await call(mf, { op: "settle", tenantId, requestId: "carry-3", deliveredImages: 1 });
-    expect((await admitCarrying("carry-4")).ok).toBe(true);
+    const fourth = await admitCarrying("carry-4");
+    expect(fourth.ok).toBe(true);
+    expect(fourth.carried?.[0]?.result).toMatchObject({ status: "already_settled" });
     const used = await call<TenantUsage>(mf, { op: "usage", tenantId, limits });
     expect(used).toMatchObject({ images_used: 2, images_reserved: 1, in_flight: 1 });
   });

@@ -6,7 +6,9 @@ import { SqlGateStore } from "./sql-gate-store";
 import type {
   AdmitRequest,
   AdmitResult,
+  CarriedOutcome,
   CarriedSettlement,
+  Carrying,
   SettleResult,
   TenantLimits,
   TenantUsage,
@@ -30,11 +32,14 @@ export class TenantGate extends DurableObject<unknown> {
     this.state = this.store.load(Date.now());
   }
 
-  /** `carried`: settlements the calling isolate sent and has not seen acknowledged, applied first. */
-  admit(request: AdmitRequest, carried: readonly CarriedSettlement[] = []): AdmitResult {
+  /**
+   * `carried`: settlements the calling isolate has not seen acknowledged, applied first; what each
+   * did comes back in the answer's `carried`.
+   */
+  admit(request: AdmitRequest, carried: readonly CarriedSettlement[] = []): Carrying<AdmitResult> {
     return this.apply((nowMs) => {
-      this.settleCarried(carried, nowMs);
-      return admit(this.state, request, nowMs, this.store);
+      const outcomes = this.settleCarried(carried, nowMs);
+      return { ...admit(this.state, request, nowMs, this.store), carried: outcomes };
     });
   }
 
@@ -42,17 +47,18 @@ export class TenantGate extends DurableObject<unknown> {
     return this.apply((nowMs) => settle(this.state, requestId, deliveredImages, nowMs, this.store));
   }
 
-  usage(limits: TenantLimits, carried: readonly CarriedSettlement[] = []): TenantUsage {
+  usage(limits: TenantLimits, carried: readonly CarriedSettlement[] = []): Carrying<TenantUsage> {
     return this.apply((nowMs) => {
-      this.settleCarried(carried, nowMs);
-      return usage(this.state, limits, nowMs, this.store);
+      const outcomes = this.settleCarried(carried, nowMs);
+      return { ...usage(this.state, limits, nowMs, this.store), carried: outcomes };
     });
   }
 
-  private settleCarried(carried: readonly CarriedSettlement[], nowMs: number): void {
-    for (const { requestId, deliveredImages } of carried) {
-      settle(this.state, requestId, deliveredImages, nowMs, this.store);
-    }
+  private settleCarried(carried: readonly CarriedSettlement[], nowMs: number): CarriedOutcome[] {
+    return carried.map(({ requestId, deliveredImages }) => ({
+      requestId,
+      result: settle(this.state, requestId, deliveredImages, nowMs, this.store),
+    }));
   }
 
   /** One transaction per call: on any throw SQLite rolls back and memory is reloaded to match it. */

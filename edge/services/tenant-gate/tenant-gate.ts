@@ -96,10 +96,37 @@ export interface CarriedSettlement {
   readonly deliveredImages: number;
 }
 
+/** What the gate did with one carried settlement, returned beside the answer of the call that carried it. */
+export interface CarriedOutcome {
+  readonly requestId: string;
+  readonly result: SettleResult;
+}
+
+/** A gate call's answer with the outcomes of the settlements it carried (the object's RPC shape). */
+export type Carrying<T> = T & { readonly carried?: readonly CarriedOutcome[] };
+
+/**
+ * How long a settlement made after the answer may wait for a later call to the same gate to carry
+ * it (durable-tenant-gate.ts). Under steady traffic the next admit does, and the settlement costs
+ * no call of its own: one Durable Object request per generation instead of two. A quiet tenant's
+ * settlement goes out on its own this much later, which is when other isolates see its slot free.
+ */
+export const SETTLE_DEFER_MS = 100;
+
+export interface SettleOptions {
+  /** Wait up to this long for a later call to carry the settlement before sending it alone. */
+  readonly deferMs?: number;
+}
+
 export interface TenantGateService {
   /** Counts the attempt, takes a slot and holds `images` of quota; a rejection is a value. */
   admit(tenantId: string, request: AdmitRequest): Promise<AdmitResult>;
   /** Charges what was delivered, refunds the rest; `deliveredImages = 0` is a full refund. */
-  settle(tenantId: string, requestId: string, deliveredImages: number): Promise<SettleResult>;
+  settle(
+    tenantId: string,
+    requestId: string,
+    deliveredImages: number,
+    options?: SettleOptions,
+  ): Promise<SettleResult>;
   usage(tenantId: string, limits: TenantLimits): Promise<TenantUsage>;
 }
