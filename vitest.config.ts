@@ -21,6 +21,9 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 120_000,
           pool: "forks",
+          // Tests that open sessions straight from onnxruntime-node skip the origin's runtime, which
+          // turns its telemetry off (origin/runtime/ort-telemetry.ts); the test processes do the same.
+          env: { ORT_DISABLE_TELEMETRY: "1" },
         },
       },
       {

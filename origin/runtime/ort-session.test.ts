@@ -1,9 +1,16 @@
 // What the origin asks onnxruntime for: counted threads and the spin-wait mode, as session config keys.
-import { availableParallelism } from "node:os";
-import { describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadOriginConfig } from "../config";
 import { sessionSettingsFrom } from "../load-pipeline";
+import { writeTinyModel } from "../model/tiny";
 import { sessionOptions } from "./ort-session";
+
+const execFileAsync = promisify(execFile);
 
 const base = { providers: ["cpu"] as Array<"cpu">, interOpThreads: 1, cudaDevice: 0 };
 
@@ -44,5 +51,43 @@ describe("DARKROOM_RUNTIME_THREAD", () => {
     [{ DARKROOM_PROVIDERS: "cuda,cpu", DARKROOM_RUNTIME_THREAD: "main" }, "main"],
   ] as const)("%o runs the graphs on the %s thread", (env, thread) => {
     expect(loadOriginConfig(env).runtimeThread).toBe(thread);
+  });
+});
+
+describe("onnxruntime's telemetry", () => {
+  const MODEL_DIR = mkdtempSync(join(tmpdir(), "darkroom-ort-model-"));
+  beforeAll(() => writeTinyModel(MODEL_DIR));
+  afterAll(() => rmSync(MODEL_DIR, { recursive: true, force: true }));
+  /** Opens the tiny model's UNet in a fresh process, on the main thread or a worker; lists its temp folder. */
+  async function tempFilesAfterASession(env: Record<string, string>, thread: "main" | "worker") {
+    const tmp = mkdtempSync(join(tmpdir(), "darkroom-ort-"));
+    const [module, loader] =
+      thread === "main"
+        ? ["onnx-diffusion-runtime.ts", "loadOnnxRuntime"]
+        : ["worker-runtime.ts", "loadWorkerRuntime"];
+    const options = { providers: ["cpu"], intraOpThreads: 1, interOpThreads: 1, cudaDevice: 0 };
+    const script = join(tmp, "open-session.mts");
+    writeFileSync(
+      script,
+      `const m = await import(${JSON.stringify(resolve("origin/runtime", module))});
+       const runtime = await m.${loader}(${JSON.stringify(MODEL_DIR)}, ${JSON.stringify({ ...options, graphs: "unet" })});
+       await runtime.dispose();`,
+    );
+    const { ORT_DISABLE_TELEMETRY: _, ...inherited } = process.env;
+    await execFileAsync(process.execPath, ["--import", "tsx", script], {
+      env: { ...inherited, TMPDIR: tmp, ...env },
+    });
+    const files = readdirSync(tmp).filter((f) => f.startsWith("mat-debug-"));
+    rmSync(tmp, { recursive: true, force: true });
+    return files;
+  }
+
+  it("is off in the origin's processes, on the main thread and in workers", async () => {
+    expect(await tempFilesAfterASession({}, "main")).toEqual([]);
+    expect(await tempFilesAfterASession({}, "worker")).toEqual([]);
+  });
+
+  it("stays on where the operator turns it back on (ORT_DISABLE_TELEMETRY=0)", async () => {
+    expect(await tempFilesAfterASession({ ORT_DISABLE_TELEMETRY: "0" }, "main")).toHaveLength(1);
   });
 });

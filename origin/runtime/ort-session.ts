@@ -1,5 +1,6 @@
 // Creates onnxruntime sessions with the configured execution providers, falling back to CPU.
 import { availableParallelism } from "node:os";
+import "./ort-telemetry";
 import * as ort from "onnxruntime-node";
 import { OptimizedModelCache } from "./optimized-model-cache";
 

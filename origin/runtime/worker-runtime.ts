@@ -1,5 +1,6 @@
 // A DiffusionRuntime whose graphs run on a worker thread, so the event loop stays free while they do.
 import { Worker } from "node:worker_threads";
+import "./ort-telemetry";
 import type { DiffusionRuntime, ModelInfo, UnetRow } from "../engine/diffusion-runtime";
 import type { OnnxRuntimeOptions } from "./onnx-diffusion-runtime";
 import type { RuntimeReply, RuntimeRequest } from "./worker-protocol";
