@@ -61,4 +61,22 @@ describe("the origin's settings", () => {
     ).toEqual(["DARKROOM_INTRA_OP_THREAD"]);
     expect(unknownSettings({ DARKROOM_MODEL_DIR: "/models" })).toEqual([]);
   });
+
+  it("run in a pod that is not root and cannot write its image", () => {
+    const manifest = readFileSync("infra/k8s/origin.yaml", "utf8");
+    for (const setting of [
+      /runAsNonRoot: true/,
+      /runAsUser: 1000\b/,
+      /allowPrivilegeEscalation: false/,
+      /readOnlyRootFilesystem: true/,
+      /capabilities: \{ drop: \[ALL\] \}/,
+      // What the origin writes: tsx's compile cache and the model cache.
+      /mountPath: \/tmp\b/,
+      /DARKROOM_MODEL_CACHE_DIR, value: \/cache\//,
+    ]) {
+      expect(manifest).toMatch(setting);
+    }
+    // The image's user is the one the pod runs as.
+    expect(readFileSync("infra/origin/Dockerfile", "utf8")).toMatch(/^USER node$/m);
+  });
 });
