@@ -15,6 +15,7 @@ describe("admin keys", () => {
     expect(key).toMatch(/^drk_[0-9A-Za-z]{32,}$/);
     expect(key.startsWith(String(res.body.prefix))).toBe(true);
     expect(String(res.body.prefix).length).toBeLessThan(key.length / 3);
+    expect(res.headers.get("cache-control")).toBe("no-store");
   });
 
   it("issues a key with no body at all", async () => {

@@ -79,6 +79,8 @@ export const adminKeys = newRouter()
       expiresAt: body.expires_at ? new Date(body.expires_at) : null,
     });
     c.var.audit.note({ tenantId, keyId: row.id });
+    // The one response that carries the key: no cache along the way may keep it.
+    c.header("cache-control", "no-store");
     return c.json(
       {
         id: row.id,
