@@ -56,7 +56,14 @@ describe("DARKROOM_RUNTIME_THREAD", () => {
 
 describe("onnxruntime's telemetry", () => {
   const MODEL_DIR = mkdtempSync(join(tmpdir(), "darkroom-ort-model-"));
-  beforeAll(() => writeTinyModel(MODEL_DIR));
+  // The file is the only trace of the telemetry client a test can see, and not every machine gets
+  // one: where onnxruntime writes none even with telemetry on (seen on the CI machine), there is
+  // nothing to tell "off" from "on", and the comparison is skipped rather than passed.
+  let controlFiles: string[] = [];
+  beforeAll(async () => {
+    writeTinyModel(MODEL_DIR);
+    controlFiles = await tempFilesAfterASession({ ORT_DISABLE_TELEMETRY: "0" }, "main");
+  });
   afterAll(() => rmSync(MODEL_DIR, { recursive: true, force: true }));
   /** Opens the tiny model's UNet in a fresh process, on the main thread or a worker; lists its temp folder. */
   async function tempFilesAfterASession(env: Record<string, string>, thread: "main" | "worker") {
@@ -82,12 +89,13 @@ describe("onnxruntime's telemetry", () => {
     return files;
   }
 
-  it("is off in the origin's processes, on the main thread and in workers", async () => {
+  it("is off in the origin's processes, on the main thread and in workers", async (context) => {
+    context.skip(
+      controlFiles.length === 0,
+      "onnxruntime writes no telemetry file here even with ORT_DISABLE_TELEMETRY=0",
+    );
+    expect(controlFiles).toHaveLength(1);
     expect(await tempFilesAfterASession({}, "main")).toEqual([]);
     expect(await tempFilesAfterASession({}, "worker")).toEqual([]);
-  });
-
-  it("stays on where the operator turns it back on (ORT_DISABLE_TELEMETRY=0)", async () => {
-    expect(await tempFilesAfterASession({ ORT_DISABLE_TELEMETRY: "0" }, "main")).toHaveLength(1);
   });
 });
