@@ -90,7 +90,10 @@ export function installStreamingOrigin(
     }
     const body = GenerateRequestSchema.parse(JSON.parse(raw));
     calls.push({ region, body, accept: request.headers.get("accept") ?? "" });
-    const behaviour = behaviours[region] ?? stream();
+    // Like the real origin: events only to a caller that asks for them (Accept), JSON otherwise.
+    const accept = request.headers.get("accept") ?? "";
+    const behaviour =
+      behaviours[region] ?? (/text\/event-stream/.test(accept) ? stream() : plain(succeed()));
     if (behaviour.kind === "plain")
       return behaviour.behaviour({ region, body, headers: request.headers } as never);
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
