@@ -21,8 +21,11 @@ export async function respondIdempotently<T extends object, S extends 200 | 202 
   if (key === undefined) return respond<T, S>(c, await run(), status);
   const { tenantId } = c.get("auth");
   const store = c.get("services").idempotency;
-  // Canonical (sorted keys) so that field order does not make the same request look different.
-  const bodySha256 = await sha256Hex(JSON.stringify(body, Object.keys(body).sort()));
+  // Canonical (sorted keys) so that field order does not make the same request look different;
+  // the route is part of it, so a key reused on another route is a conflict, never a replay of
+  // the other route's answer (a job for an image, or images for a job).
+  const canonical = JSON.stringify(body, Object.keys(body).sort());
+  const bodySha256 = await sha256Hex(`${c.req.method} ${c.req.path}\n${canonical}`);
   const claim = await store.claim(tenantId, key, bodySha256);
   if (claim.kind === "replay") {
     c.header("idempotent-replayed", "true");
@@ -31,7 +34,7 @@ export async function respondIdempotently<T extends object, S extends 200 | 202 
   if (claim.kind === "mismatch") {
     throw new ApiError(
       "idempotency_conflict",
-      "This Idempotency-Key was already used with a different request body.",
+      "This Idempotency-Key was already used with a different request (another body or route).",
       { param: "Idempotency-Key", headers: { "x-should-retry": "false" } },
     );
   }

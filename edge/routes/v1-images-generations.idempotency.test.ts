@@ -3,8 +3,10 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { expectConformant } from "../test/conformance";
 import { answerError, hold, installFakeOrigin, succeed } from "../test/fake-origin";
+import { installStreamingOrigin } from "../test/fake-origin-stream";
 import { generate, tenantWithKey, usageOf } from "../test/generation";
 import type { ErrorEnvelope } from "../test/harness";
+import { createJob, readEvents } from "../test/jobs";
 import type { ImagesResponse } from "./v1-images-generations-schema";
 
 afterEach(() => vi.restoreAllMocks());
@@ -76,6 +78,24 @@ describe("Idempotency-Key", () => {
     expect(retry.headers.get("idempotent-replayed")).toBeNull();
     expect(healthy.calls).toHaveLength(1);
     expect(await usageOf(key)).toMatchObject({ images_used: 1 });
+  });
+
+  it("refuses a key reused on the other route rather than replaying that route's answer", async () => {
+    const origin = installStreamingOrigin();
+    const { key } = await tenantWithKey();
+    const body = { prompt: "a lighthouse" };
+    expect((await generate(key, body, withKey("idem-cross-1"))).status).toBe(200);
+    const asJob = await createJob(key, body, withKey("idem-cross-1"));
+    expect(asJob.status).toBe(409);
+    expect(asJob.body).toMatchObject({ error: { code: "idempotency_conflict" } });
+
+    const job = await createJob(key, body, withKey("idem-cross-2"));
+    expect(job.status).toBe(202);
+    expect((await readEvents(key, job.body.id)).events.at(-1)?.event).toBe("completed");
+    const asImages = await generate(key, body, withKey("idem-cross-2"));
+    expect(asImages.status).toBe(409);
+    expect(asImages.headers.get("idempotent-replayed")).toBeNull();
+    expect(origin.calls).toHaveLength(2);
   });
 
   it("scopes keys to the tenant", async () => {
