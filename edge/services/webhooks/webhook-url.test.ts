@@ -10,6 +10,9 @@ const ACCEPTED_IN_PRODUCTION = [
   "https://hooks.example.com:8443/in?tenant=42&kind=jobs",
   "https://93.184.216.34/hook",
   "https://[2606:2800:220:1:248:1893:25c8:1946]/hook",
+  "https://[::ffff:5db8:d822]/hook", // mapped 93.184.216.34
+  "https://[64:ff9b::5db8:d822]/hook", // NAT64 of 93.184.216.34
+  "https://[2002:5db8:d822::1]/hook", // 6to4 of 93.184.216.34
 ];
 
 /** [url, a fragment of the message that says why]. */
@@ -49,6 +52,17 @@ const REFUSED_IN_PRODUCTION: Array<[unknown, string]> = [
   ["https://[fe80::1]/x", "IPv6"],
   ["https://[::ffff:127.0.0.1]/x", "IPv6"],
   ["https://[::ffff:10.0.0.1]/x", "IPv6"],
+  ["https://[::127.0.0.1]/x", "IPv6"], // IPv4-compatible, deprecated
+  ["https://[::ffff:0:7f00:1]/x", "IPv6"], // IPv4-translated 127.0.0.1
+  ["https://[64:ff9b::a00:1]/x", "IPv6"], // NAT64 of 10.0.0.1
+  ["https://[64:ff9b:1::a00:1]/x", "IPv6"], // NAT64 local use
+  ["https://[2002:7f00:1::]/x", "IPv6"], // 6to4 of 127.0.0.1
+  ["https://[2002:a9fe:a9fe::1]/x", "IPv6"], // 6to4 of 169.254.169.254
+  ["https://[fec0::1]/x", "IPv6"], // site-local
+  ["https://[2001:db8::1]/x", "IPv6"], // documentation
+  ["https://[100::1]/x", "IPv6"], // discard-only
+  ["https://[ff02::1]/x", "IPv6"], // multicast
+  ["https://localhost../x", "local host name"],
 ];
 
 describe("validateWebhookUrl in production", () => {

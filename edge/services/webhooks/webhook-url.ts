@@ -44,24 +44,48 @@ function isPrivateV4(octets: readonly number[]): boolean {
   return PRIVATE_V4.some(([first, low, high]) => a === first && b >= low && b <= high);
 }
 
-function v4FromHexPair(high: string, low: string): number[] {
-  const h = Number.parseInt(high, 16);
-  const l = Number.parseInt(low, 16);
-  return [h >> 8, h & 255, l >> 8, l & 255];
+/** The eight 16-bit groups of a WHATWG-serialised IPv6 host (hex only, at most one `::`). */
+function hextets(host: string): number[] | null {
+  const [head = "", tail, extra] = host.split("::");
+  if (extra !== undefined) return null;
+  const part = (s: string) => (s === "" ? [] : s.split(":").map((h) => Number.parseInt(h, 16)));
+  const left = part(head);
+  const right = tail === undefined ? [] : part(tail);
+  const zeros = 8 - left.length - right.length;
+  if (zeros < 0 || (tail === undefined && zeros !== 0)) return null;
+  const groups = [...left, ...Array<number>(zeros).fill(0), ...right];
+  return groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
 }
 
-/** `host` is the bracket-less, lower-case, compressed form WHATWG URL produces. */
+const v4Of = (high: number, low: number) => [high >> 8, high & 255, low >> 8, low & 255];
+
+/**
+ * `host` is the bracket-less, lower-case, compressed form WHATWG URL produces. Reserved blocks
+ * are refused outright; the forms that carry an IPv4 address (mapped, translated, NAT64, 6to4)
+ * are judged by that address, so `[::ffff:7f00:1]` is loopback as 127.0.0.1 is.
+ */
 function isPrivateV6(host: string): boolean {
-  if (host === "::" || host === "::1") return true;
-  if (/^f[cd][0-9a-f]{0,2}:/.test(host) || /^fe[89ab][0-9a-f]?:/.test(host)) return true;
-  if (host.startsWith("ff")) return true; // multicast
-  // IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::a.b.c.d) carry an IPv4 address inside.
-  const embedded = /^(?:::ffff|64:ff9b:):([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
-  return embedded ? isPrivateV4(v4FromHexPair(embedded[1]!, embedded[2]!)) : false;
+  const g = hextets(host);
+  if (!g) return true; // not an address this check understands: refuse rather than guess
+  const [a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, h6 = 0, h7 = 0] = g;
+  const zeroTo = (n: number) => g.slice(0, n).every((x) => x === 0);
+  if (zeroTo(6)) return true; // ::, ::1 and the deprecated IPv4-compatible ::/96
+  if (zeroTo(5) && f === 0xffff) return isPrivateV4(v4Of(h6, h7)); // mapped ::ffff:0:0/96
+  if (zeroTo(4) && e === 0xffff && f === 0) return isPrivateV4(v4Of(h6, h7)); // translated
+  if (a === 0x64 && b === 0xff9b) {
+    // NAT64: the well-known prefix carries an IPv4 address; 64:ff9b:1::/48 is local use.
+    return c === 0 && d === 0 && e === 0 && f === 0 ? isPrivateV4(v4Of(h6, h7)) : true;
+  }
+  if (a === 0x2002) return isPrivateV4(v4Of(b, c)); // 6to4
+  if (a === 0x2001 && b === 0x0db8) return true; // documentation
+  if (a === 0x0100 && b === 0 && c === 0 && d === 0) return true; // discard-only 100::/64
+  if (a >= 0xfc00 && a <= 0xfdff) return true; // unique local
+  if (a >= 0xfe80 && a <= 0xfeff) return true; // link-local and the old site-local
+  return a >= 0xff00; // multicast
 }
 
 function privateHostReason(hostname: string): string | null {
-  const host = hostname.replace(/\.$/, "");
+  const host = hostname.replace(/\.+$/, "");
   if (host.startsWith("[")) {
     return isPrivateV6(host.slice(1, -1)) ? "a loopback, private or reserved IPv6 address" : null;
   }
