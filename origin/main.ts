@@ -3,6 +3,9 @@ import { loadOriginConfig, unknownSettings } from "./config";
 import { tuneHeap } from "./heap-tuning";
 import { startOrigin } from "./server/start-origin";
 
+/** After handing work back, how long the graph call in progress may take before a hard exit. */
+const ABANDON_GRACE_MS = 10_000;
+
 async function main() {
   const config = loadOriginConfig();
   const unknown = unknownSettings();
@@ -26,16 +29,25 @@ async function main() {
     },
   );
   let stopping = false;
+  let abandoned = false;
+  // Work still running when the drain runs out of time (or at a second signal) is handed back as
+  // 503 not_ready rather than cut off; the graph call in progress finishes first, since exiting
+  // under onnxruntime's threads aborts the process. A last timer exits regardless.
+  const abandon = (why: string) => {
+    if (abandoned) return;
+    abandoned = true;
+    console.error(`darkroom origin [${config.region}] ${why}: handing back the work in flight`);
+    origin.abandon();
+    setTimeout(() => process.exit(1), ABANDON_GRACE_MS).unref();
+  };
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) return abandon(`second ${signal}`);
     stopping = true;
-    console.log(`darkroom origin [${config.region}] ${signal}: draining…`);
-    const timer = setTimeout(() => {
-      console.error("drain timed out; exiting with work in flight");
-      process.exit(1);
-    }, config.drainTimeoutMs);
-    timer.unref();
-    origin.shutdown().then(() => process.exit(0));
+    console.log(
+      `darkroom origin [${config.region}] ${signal}: draining (send it again to stop now)…`,
+    );
+    setTimeout(() => abandon("drain timed out"), config.drainTimeoutMs).unref();
+    origin.shutdown().then(() => process.exit(abandoned ? 1 : 0));
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));

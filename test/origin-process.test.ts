@@ -156,3 +156,39 @@ describe("origin process", () => {
     expect(await exited).toBe(0);
   });
 });
+
+describe("origin process, signalled twice", () => {
+  it("hands back work in flight as 503 not_ready at a second SIGTERM, then exits 1 without aborting", async () => {
+    const second = await startOriginProcess({ port: 18851, region: "test", secret: SECRET });
+    try {
+      const long = signedPost(
+        second.url,
+        "/internal/v1/generate",
+        validRequest({
+          tier: "quality",
+          steps: 50,
+          scheduler: "ddim",
+          guidance_scale: 5,
+          width: 512,
+          height: 512,
+          n: 2,
+        }),
+        SECRET,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      const exited = new Promise<[number | null, string | null]>((resolve) =>
+        second.child.once("exit", (code, signal) => resolve([code, signal])),
+      );
+      second.child.kill("SIGTERM");
+      await new Promise((r) => setTimeout(r, 300));
+      second.child.kill("SIGTERM");
+      const answer = await long;
+      expect(answer.status).toBe(503);
+      expect(answer.json).toMatchObject({ error: { code: "not_ready" } });
+      // Exiting under onnxruntime's threads would end in SIGABRT; the graph call finishes first.
+      expect(await exited).toEqual([1, null]);
+    } finally {
+      await second.stop();
+    }
+  });
+});

@@ -13,7 +13,13 @@ export interface Candidate {
 
 export type Admission =
   | { ok: true; tier: Tier; params: GenerateParams; degraded?: string; predictedMs: number }
-  | { ok: false; retryAfterMs: number; predictedMs: number };
+  | {
+      ok: false;
+      retryAfterMs: number;
+      predictedMs: number;
+      /** Its own work (at any allowed degradation) outlasts the budget even on an idle origin. */
+      beyondDeadline: boolean;
+    };
 
 /** Compute this work needs on its own: text encoder, UNet row-steps, decode. */
 export function ownWorkMs(c: Candidate, cost: CostModel, fromStep = 0): number {
@@ -87,5 +93,14 @@ export function admit(
       }
     }
   }
-  return { ok: false, retryAfterMs: Math.max(1000, predictedMs - budgetMs), predictedMs };
+  const fitsAlone =
+    ownWorkMs(c, cost) <= budgetMs ||
+    (allowDegrade &&
+      degradeOptions(c).some(({ candidate }) => ownWorkMs(candidate, cost) <= budgetMs));
+  return {
+    ok: false,
+    retryAfterMs: Math.max(1000, predictedMs - budgetMs),
+    predictedMs,
+    beyondDeadline: !fitsAlone,
+  };
 }

@@ -278,6 +278,60 @@ describe("deadlines, cancellation, bounds", () => {
   });
 });
 
+describe("failures and draining", () => {
+  it("fails only a newcomer whose prompt encoding throws, not the batch it was to join", async () => {
+    const { batcher, runtime } = setup();
+    const running = batcher.submit(job("a", "quality"));
+    let newcomer: Promise<JobOutcome> | undefined;
+    runtime.onUnet = (call) => {
+      if (call !== 3) return;
+      runtime.encodeText = async () => {
+        throw new Error("FAKE encode failure");
+      };
+      newcomer = batcher.submit(job("b", "quality"));
+    };
+    expect((await running).ok).toBe(true);
+    expect(await newcomer).toMatchObject({
+      ok: false,
+      reason: "runtime_error",
+      message: "FAKE encode failure",
+    });
+    expect(runtime.calls.filter((c) => c.labels.includes("a"))).toHaveLength(8);
+    expect(runtime.calls.some((c) => c.labels.includes("b"))).toBe(false);
+  });
+
+  it("drains: hands back queued work at once, finishes the started job, refuses new work", async () => {
+    const { batcher, runtime } = setup(
+      policy((p) => {
+        p.tiers.quality.maxBatchRows = 2;
+      }),
+    );
+    const started = batcher.submit(job("a", "quality"));
+    const queued = batcher.submit(job("b", "quality"));
+    let drained: Promise<void> | undefined;
+    runtime.onUnet = (call) => {
+      if (call === 2) drained = batcher.drain();
+    };
+    expect((await started).ok).toBe(true);
+    expect(await queued).toMatchObject({ ok: false, reason: "draining" });
+    await drained;
+    expect(runtime.calls.some((c) => c.labels.includes("b"))).toBe(false);
+    expect(await batcher.submit(job("c", "fast"))).toMatchObject({ ok: false, reason: "draining" });
+  });
+
+  it("abandons: past the drain's deadline, running work is handed back after the call in progress", async () => {
+    const { batcher, runtime } = setup();
+    const running = batcher.submit(job("a", "quality"));
+    runtime.onUnet = (call) => {
+      if (call === 2) batcher.abandon();
+    };
+    expect(await running).toMatchObject({ ok: false, reason: "draining" });
+    await batcher.drain();
+    expect(runtime.calls).toHaveLength(2);
+    expect(batcher.inFlight()).toBe(0);
+  });
+});
+
 describe("admission control", () => {
   it("rejects with Retry-After when the predicted wait exceeds the deadline, or degrades if allowed", async () => {
     const { batcher } = setup(policy(), 10);
@@ -293,6 +347,18 @@ describe("admission control", () => {
     expect(degraded.ok && degraded.result.tier).toBe("fast");
     expect(degraded.ok && degraded.result.params.steps).toBe(2);
     await Promise.all(busy);
+  });
+
+  it("answers deadline_exceeded, not overloaded, to work an idle origin could not finish in time", async () => {
+    const { batcher, runtime, events } = setup(policy(), 10);
+    await batcher.submit(job("warm", "quality"));
+    const calls = runtime.calls.length;
+    const refused = await batcher.submit(job("hopeless", "quality", { budgetMs: 20 }));
+    expect(refused).toMatchObject({ ok: false, reason: "deadline_exceeded" });
+    expect(!refused.ok && refused.retryAfterMs).toBeFalsy();
+    expect(!refused.ok && refused.message).toMatch(/20 ms left before its deadline/);
+    expect(runtime.calls).toHaveLength(calls);
+    expect(events.count("rejected.beyond_deadline.quality")).toBe(1);
   });
 });
 

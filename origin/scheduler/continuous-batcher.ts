@@ -60,6 +60,12 @@ export class ContinuousBatcher implements JobScheduler {
           job.budgetMs,
           job.allowDegrade ?? false,
         );
+    if (!verdict.ok && verdict.beyondDeadline) {
+      // Waiting cannot help a job that an idle origin could not finish in time: no Retry-After.
+      this.events.rejected(job.tier, "beyond_deadline");
+      const message = `This request takes longer here than the ${Math.max(0, Math.floor(job.budgetMs))} ms left before its deadline, even with nothing ahead of it.`;
+      return Promise.resolve({ ok: false, reason: "deadline_exceeded", message });
+    }
     if (!verdict.ok) {
       this.events.rejected(job.tier, "overloaded");
       return Promise.resolve({
@@ -165,10 +171,21 @@ export class ContinuousBatcher implements JobScheduler {
         item.startedAt = now;
         this.events.queueWait(item.tier, now - item.enqueuedAt);
         item.job.onEvent?.({ type: "started" });
-        const failure = await startItem(ctx, item);
+        // A newcomer that cannot start (its prompt's encoding threw) fails alone: the batch it
+        // was to join is mid-denoise, and its other rows run on.
+        const failure = await startItem(ctx, item).catch(
+          (error: Error): JobOutcome => ({
+            ok: false,
+            reason: "runtime_error",
+            message: error.message,
+          }),
+        );
+        if (failure) {
+          this.remove(item, failure);
+          continue;
+        }
         this.cost.observeEncode(item.textEncodeMs);
         this.events.computed("text_encode", item.textEncodeMs);
-        if (failure) this.remove(item, failure);
       }
       if (this.items.includes(item)) item.state = "running";
     }
@@ -232,9 +249,28 @@ export class ContinuousBatcher implements JobScheduler {
     return rows;
   }
 
+  /**
+   * Stops admitting and finishes the work that has started. Work still queued would only start now
+   * to be cut off by the drain's timeout, so it is handed back at once as `draining` (503
+   * not_ready), which the edge runs in another region.
+   */
   async drain(): Promise<void> {
     this.draining = true;
+    for (const item of [...this.items]) {
+      if (item.state === "queued") this.remove(item, { ok: false, reason: "draining" });
+    }
     this.clock.wake();
     await this.loopDone;
+  }
+
+  /**
+   * Past the drain's deadline: every job still here is handed back as `draining` now. The graph
+   * call in progress completes (a process must not exit under onnxruntime's threads), then the
+   * loop stops and `drain()` resolves.
+   */
+  abandon(): void {
+    this.draining = true;
+    for (const item of [...this.items]) this.remove(item, { ok: false, reason: "draining" });
+    this.clock.wake();
   }
 }

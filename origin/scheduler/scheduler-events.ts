@@ -10,7 +10,7 @@ export interface SchedulerEvents {
   preempted(tier: Tier): void;
   deadlineDropped(tier: Tier): void;
   canceled(tier: Tier): void;
-  rejected(tier: Tier, reason: "overloaded" | "queue_full"): void;
+  rejected(tier: Tier, reason: "overloaded" | "queue_full" | "beyond_deadline"): void;
   degraded(tier: Tier): void;
   /** Wall time the batcher spent in a compute stage: its graph calls plus their per-step math. */
   computed(stage: ComputeStage, ms: number): void;

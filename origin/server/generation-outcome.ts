@@ -46,7 +46,7 @@ export function failureError(outcome: Extract<JobOutcome, { ok: false }>): Origi
     case "deadline_exceeded":
       return new OriginError(
         "deadline_exceeded",
-        "The request's deadline passed before it finished.",
+        outcome.message ?? "The request's deadline passed before it finished.",
       );
     case "canceled":
       return new OriginError("not_found", "The request was canceled.");

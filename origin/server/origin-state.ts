@@ -32,8 +32,9 @@ export class OriginState {
     if (this.phase === "loading") this.phase = "ready";
   }
 
+  /** A failed origin stays failed (healthz 503) while it drains: it is not healthy again. */
   startDraining() {
-    this.phase = "draining";
+    if (this.phase !== "failed") this.phase = "draining";
   }
 
   /** The serving parts when the origin admits work, otherwise null. */

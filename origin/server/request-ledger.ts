@@ -88,10 +88,12 @@ const RUNNING_BYTES = 1024;
 
 export class RequestLedger {
   private readonly entries: LRUCache<string, LedgerEntry>;
+  private readonly ttlMs: number;
 
   constructor(options: RequestLedgerOptions = {}) {
+    this.ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
     this.entries = new LRUCache<string, LedgerEntry>({
-      ttl: options.ttlMs ?? DEFAULT_TTL_MS,
+      ttl: this.ttlMs,
       maxSize: options.maxBytes ?? DEFAULT_MAX_BYTES,
       sizeCalculation: () => RUNNING_BYTES,
     });
@@ -101,9 +103,13 @@ export class RequestLedger {
   claim(req: GenerateRequest, streamed: boolean): LedgerClaim {
     const fingerprint = fingerprintOf(req);
     const known = this.entries.get(req.request_id);
-    if (!known) {
+    // A run whose every connection hung up is being canceled (at its next step boundary): a retry
+    // arriving meanwhile runs afresh rather than joining a run that will only say "canceled".
+    if (!known || (known.signal.aborted && !known.done)) {
       const entry = new LedgerEntry(fingerprint, streamed);
-      this.entries.set(req.request_id, entry);
+      // A running JSON entry never expires (a batch-tier run may take an hour); its answer gets
+      // the TTL when it settles. A stream's entry only marks the id as used, so it keeps the TTL.
+      this.entries.set(req.request_id, entry, streamed ? {} : { ttl: 0 });
       return { kind: "run", entry };
     }
     if (known.fingerprint !== fingerprint) {
@@ -122,7 +128,10 @@ export class RequestLedger {
   settle(requestId: string, entry: LedgerEntry, answer: LedgerAnswer | null): void {
     if (this.entries.peek(requestId) !== entry) return;
     if (answer === null) this.entries.delete(requestId);
-    else this.entries.set(requestId, entry, { size: Math.max(RUNNING_BYTES, answer.body.length) });
+    else {
+      const size = Math.max(RUNNING_BYTES, answer.body.length);
+      this.entries.set(requestId, entry, { size, ttl: this.ttlMs });
+    }
   }
 }
 

@@ -26,8 +26,10 @@ export interface RunningOrigin {
   state: OriginState;
   port: number;
   ready: Promise<void>;
-  /** Stop admitting, finish in-flight work, close the listener. */
+  /** Stop admitting, hand back queued work, finish running work, close the listener. */
   shutdown(): Promise<void>;
+  /** Hand back all work still in flight now (503 not_ready); `shutdown` then completes. */
+  abandon(): void;
 }
 
 /** Previews are a nicety: a model without known factors (or a bad preview file) streams without them. */
@@ -138,5 +140,6 @@ export async function startOrigin(config: OriginConfig): Promise<RunningOrigin> 
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await parts?.pipeline.runtime.dispose();
   };
-  return { state, port, ready, shutdown };
+  const abandon = () => state.loaded()?.scheduler.abandon();
+  return { state, port, ready, shutdown, abandon };
 }

@@ -45,7 +45,8 @@ export function verifySignatureMiddleware(
     );
     if (!check.ok) throw new OriginError("invalid_signature", REASONS[check.reason]);
     const signature = c.req.header(SIGNATURE_HEADER) ?? "";
-    if (c.req.method === "POST" && !replay.claim(signature)) {
+    const timestamp = Number(c.req.header(TIMESTAMP_HEADER));
+    if (c.req.method === "POST" && !replay.claim(signature, timestamp)) {
       throw new OriginError("invalid_signature", REASONS.replayed);
     }
     c.set("rawBody", new TextDecoder().decode(body));
