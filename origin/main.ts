@@ -1,6 +1,7 @@
 // Entry point of an origin process: `npm run origin` (configuration from the environment).
 import { loadOriginConfig, unknownSettings } from "./config";
 import { tuneHeap } from "./heap-tuning";
+import { applyLogLevel } from "./log-level";
 import { startOrigin } from "./server/start-origin";
 
 /** After handing work back, how long the graph call in progress may take before a hard exit. */
@@ -8,6 +9,7 @@ const ABANDON_GRACE_MS = 10_000;
 
 async function main() {
   const config = loadOriginConfig();
+  applyLogLevel(config.logLevel);
   const unknown = unknownSettings();
   if (unknown.length > 0) {
     console.warn(
