@@ -98,6 +98,26 @@ describe("POST /v1/images/jobs", () => {
     expect(origin.calls[0]?.body.tier).toBe("batch");
   });
 
+  it("keeps a finished job's prompt text only for a tenant that stores prompts", async () => {
+    installStreamingOrigin();
+    const storedText = async (storePrompts: boolean) => {
+      const { key } = await tenantWithKey({ store_prompts: storePrompts });
+      const { body } = await createJob(key, { prompt: "a secret fox", negative_prompt: "a dog" });
+      expect((await readEvents(key, body.id)).events.at(-1)?.event).toBe("completed");
+      const stub = env.JOBS.get(env.JOBS.idFromName(body.id));
+      return runInDurableObject(stub, (_job, state) => {
+        const [row] = state.storage.sql.exec<{ spec: string }>("SELECT spec FROM job").toArray();
+        return row?.spec ?? "";
+      });
+    };
+    const kept = await storedText(true);
+    expect(kept).toContain("a secret fox");
+    const dropped = await storedText(false);
+    expect(dropped).not.toContain("secret");
+    expect(dropped).not.toContain("a dog");
+    expect(JSON.parse(dropped).audit.promptSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it("keeps a finished job for its retention period, then its alarm deletes the record (not the images)", async () => {
     installStreamingOrigin();
     const { key } = await tenantWithKey();

@@ -10,7 +10,13 @@ import { failureAsJobError } from "./job-errors";
 import { settleJob, terminalEvent } from "./job-finish";
 import { type JobEnd, runJob } from "./job-run";
 import { snapshotOf } from "./job-snapshot";
-import { isFinished, type JobEvent, type JobSnapshot, type JobSpec } from "./job-spec";
+import {
+  isFinished,
+  type JobEvent,
+  type JobSnapshot,
+  type JobSpec,
+  retainedSpec,
+} from "./job-spec";
 import { type JobRow, JobStore } from "./job-store";
 import { JobSubscribers } from "./job-subscribers";
 import {
@@ -228,7 +234,7 @@ export class GenerationJob extends DurableObject<Bindings> {
         : null;
       const terminal = terminalEvent(spec, end);
       // State, log, push and webhook together (no await between): a reader sees all or none.
-      this.store.finished(end, now, now + retentionMs(this.env));
+      this.store.finished(end, now, now + retentionMs(this.env), retainedSpec(spec));
       this.subscribers.publish(this.store.append(terminal), true);
       if (outbox && spec.webhookUrl) enqueueJobWebhook(outbox, spec.webhookUrl, terminal, now);
       await this.scheduleAlarm();

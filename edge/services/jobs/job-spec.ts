@@ -97,3 +97,12 @@ export interface JobSnapshot {
   readonly lastEventId: number;
   readonly webhook: { readonly url: string; readonly deliveries: WebhookDeliveryLog[] } | null;
 }
+
+/**
+ * The spec a finished job keeps for its retention period: without the prompt's text unless the
+ * tenant stores prompts (the audit has only its hash; the running job needed the text, no longer).
+ */
+export function retainedSpec(spec: JobSpec): JobSpec {
+  if (spec.storePrompt) return spec;
+  return { ...spec, plan: { ...spec.plan, prompt: "", cleanedPrompt: "", negativePrompt: "" } };
+}

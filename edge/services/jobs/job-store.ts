@@ -146,14 +146,16 @@ export class JobStore {
     outcome: { status: JobStatus; result?: JobResult; error?: JobError },
     atMs: number,
     expiresAtMs: number,
+    spec: JobSpec,
   ): void {
     this.sql.exec(
-      "UPDATE job SET status = ?, result = ?, error = ?, finished_at_ms = ?, expires_at_ms = ?",
+      "UPDATE job SET status = ?, result = ?, error = ?, finished_at_ms = ?, expires_at_ms = ?, spec = ?",
       outcome.status,
       outcome.result ? JSON.stringify(outcome.result) : null,
       outcome.error ? JSON.stringify(outcome.error) : null,
       atMs,
       expiresAtMs,
+      JSON.stringify(spec),
     );
   }
 
