@@ -1,7 +1,9 @@
 // A job's origin failing before its first event: the job moves to the next region, and the client never notices.
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { errorBody } from "../../protocol/errors";
+import { formatSse } from "../../protocol/events";
 import { refuseConnection } from "../test/fake-origin";
-import { installStreamingOrigin, plain, silent } from "../test/fake-origin-stream";
+import { installStreamingOrigin, plain, silent, stream } from "../test/fake-origin-stream";
 import { tenantWithKey, usageOf } from "../test/generation";
 import { createJob, getJob, readEvents } from "../test/jobs";
 
@@ -29,5 +31,48 @@ describe("a job whose first origin fails before its first event", () => {
     expect(new Set(origin.calls.map((c) => c.body.request_id)).size).toBe(1);
     expect((await getJob(key, body.id)).body).toMatchObject({ status: "completed", region: "eu" });
     expect(await usageOf(key)).toMatchObject({ images_used: 1, images_reserved: 0 });
+  });
+});
+
+describe("a job whose origin drains while the job is still queued there", () => {
+  it("runs on the next region: the origin handed it back (not_ready) before it started", async () => {
+    // What a draining origin streams for work it had queued but not started.
+    const handBack = plain(({ body }) => {
+      const events = [
+        formatSse({ id: 1, event: "queued", data: JSON.stringify({ position: 1 }) }),
+        formatSse({
+          id: 2,
+          event: "failed",
+          data: JSON.stringify({ error: errorBody("not_ready", "Origin is draining").error }),
+        }),
+      ];
+      void body;
+      return new Response(events.join(""), { headers: { "content-type": "text/event-stream" } });
+    });
+    const origin = installStreamingOrigin({ us: handBack });
+    const { key } = await tenantWithKey();
+    const { body } = await createJob(key, { prompt: "a fox", steps: 8 });
+    const { events } = await readEvents(key, body.id);
+    expect(events.at(-1)?.event).toBe("completed");
+    expect(events.find((e) => e.event === "started")?.data.region).toBe("eu");
+    expect(origin.calls.map((c) => c.region)).toEqual(["us", "eu"]);
+    expect((await getJob(key, body.id)).body).toMatchObject({ status: "completed", region: "eu" });
+    expect(await usageOf(key)).toMatchObject({ images_used: 1, images_reserved: 0 });
+  });
+
+  it("still ends failed when the origin fails it after it started", async () => {
+    const failing = stream({
+      failWith: {
+        event: "failed",
+        data: { error: errorBody("not_ready", "Origin is draining").error },
+      },
+    });
+    const origin = installStreamingOrigin({ us: failing });
+    const { key } = await tenantWithKey();
+    const { body } = await createJob(key, { prompt: "a fox", steps: 8 });
+    const { events } = await readEvents(key, body.id);
+    expect(events.at(-1)?.event).toBe("failed");
+    expect(origin.calls.map((c) => c.region)).toEqual(["us"]);
+    expect(await usageOf(key)).toMatchObject({ images_used: 0, images_reserved: 0 });
   });
 });

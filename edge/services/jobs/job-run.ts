@@ -1,4 +1,5 @@
 // One job's trip to an origin: stream its events into the job's log, and turn the end into an outcome.
+import type { GenerationEvent } from "../../../protocol/events";
 import type { GenerateResponse } from "../../../protocol/generate";
 import { routeQueryFor, streamRequest } from "../generation/origin-request";
 import { type ImageStore, storeGeneratedImages } from "../images/image-store";
@@ -35,35 +36,56 @@ const canceled = (signal: AbortSignal) =>
 /** Never throws for an expected failure: every way out is a JobEnd the caller settles and logs. */
 export async function runJob(deps: JobRunDeps): Promise<JobEnd> {
   const { spec } = deps;
-  const job_id = spec.jobId;
   const now = deps.now ?? Date.now;
   const started = now();
-  const candidates = await deps.regions.candidates(routeQuery(spec));
+  let candidates = await deps.regions.candidates(routeQuery(spec));
   const request = streamRequest(spec.plan, spec);
-  const opened = await openOriginStream(candidates, request, {
-    secret: deps.secret,
-    traceparent: spec.traceparent,
-    budgetMs: spec.plan.deadlineMs,
-    signal: deps.signal,
-    record: (region, verdict) => deps.regions.record(region, verdict),
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-    now,
-  });
-  if (!opened.ok) {
-    if (canceled(deps.signal)) return { status: "canceled" };
-    return { status: "failed", error: failureAsJobError(opened.failure, spec.requestId) };
+  for (;;) {
+    const opened = await openOriginStream(candidates, request, {
+      secret: deps.secret,
+      traceparent: spec.traceparent,
+      budgetMs: spec.plan.deadlineMs - (now() - started),
+      signal: deps.signal,
+      record: (region, verdict) => deps.regions.record(region, verdict),
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      now,
+    });
+    if (!opened.ok) {
+      if (canceled(deps.signal)) return { status: "canceled" };
+      return { status: "failed", error: failureAsJobError(opened.failure, spec.requestId) };
+    }
+    deps.onDispatched(opened.origin);
+    const end = await follow(deps, opened.origin.region, opened.events, started, now);
+    if (end !== "handed_back") return end;
+    // The origin drained before the job started there (nothing ran): the next region takes it.
+    const region = opened.origin.region;
+    candidates = candidates.filter((c) => c.region !== region);
   }
-  deps.onDispatched(opened.origin);
-  const region = opened.origin.region;
-  for await (const { event, data } of opened.events) {
+}
+
+/** Relays one origin's events into the job's log until its terminal event. */
+async function follow(
+  deps: JobRunDeps,
+  region: string,
+  events: AsyncGenerator<GenerationEvent, void>,
+  started: number,
+  now: () => number,
+): Promise<JobEnd | "handed_back"> {
+  const { spec } = deps;
+  const job_id = spec.jobId;
+  let running = false;
+  for await (const { event, data } of events) {
     if (event === "queued") deps.emit({ event, data: { job_id, position: data.position } });
-    else if (event === "started") deps.emit({ event, data: { job_id, region } });
-    else if (event === "progress") {
+    else if (event === "started") {
+      running = true;
+      deps.emit({ event, data: { job_id, region } });
+    } else if (event === "progress") {
       const { step, steps, preview } = data;
       deps.emit({ event, data: { job_id, step, steps, ...(preview ? { preview } : {}) } });
     } else if (event === "completed") {
       return deliver(deps, region, data, now() - started);
     } else if (event === "failed") {
+      if (!running && data.error.code === "not_ready") return "handed_back";
       return { status: "failed", error: { ...data.error, request_id: spec.requestId } };
     } else {
       return { status: "canceled" };
