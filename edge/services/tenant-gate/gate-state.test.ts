@@ -151,3 +151,21 @@ describe("idempotent admission", () => {
     expect(() => admit(state, request("z", { images: 1.5 }), T0)).toThrow(RangeError);
   });
 });
+
+describe("billing period", () => {
+  it("rolls forward at the month's start, and never back for a clock a little behind", () => {
+    const feb1 = Date.UTC(2026, 1, 1);
+    const state = newGateState(feb1 - 1_000);
+    for (const id of ["m1", "m2"]) {
+      admit(state, request(id), feb1 - 1_000);
+      settle(state, id, 1, feb1 - 900);
+    }
+    expect(usage(state, LIMITS, feb1 - 500).images_used).toBe(2);
+    admit(state, request("f1", { images: 3 }), feb1 + 50);
+    settle(state, "f1", 3, feb1 + 50);
+    expect(usage(state, LIMITS, feb1 + 60).images_used).toBe(3);
+    // The object restarts on a machine whose clock is 100 ms behind, then catches up.
+    expect(usage(state, LIMITS, feb1 - 50).images_used).toBe(3);
+    expect(usage(state, LIMITS, feb1 + 70).images_used).toBe(3);
+  });
+});

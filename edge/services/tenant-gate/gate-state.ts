@@ -146,7 +146,9 @@ export function usage(
 /** Lazy upkeep before every decision: month rollover, lease expiry (full refund), tombstone pruning. */
 export function housekeep(state: GateState, nowMs: number, journal: GateJournal): void {
   const period = billingPeriod(nowMs).key;
-  if (period !== state.period) {
+  // Forward only ("YYYY-MM" sorts by time): a clock a little behind, as on the machine a restarted
+  // object lands on, must not take the tenant back into last month and then wipe this month's usage.
+  if (period > state.period) {
     state.period = period;
     state.imagesUsed = 0;
     state.unitsUsed = 0;
