@@ -66,14 +66,20 @@ export async function streamImages(
     { ...identity, safety: admission.safety },
     previewEvery(plan.steps, partials),
   );
-  const candidates = await services.regions.candidates(
-    routeQueryFor(plan, routeOrigin(c, auth.tenant.residency)),
-  );
-  const opened = await openOriginStream(candidates, request, {
-    secret: c.env.ORIGIN_SHARED_SECRET,
-    traceparent: traceparentFor(c.get("traceId")),
-    budgetMs: plan.deadlineMs,
-    record: (region, verdict) => services.regions.record(region, verdict),
+  // Admitted: whatever throws before the stream is handed on releases the hold first.
+  const opened = await (async () => {
+    const candidates = await services.regions.candidates(
+      routeQueryFor(plan, routeOrigin(c, auth.tenant.residency)),
+    );
+    return openOriginStream(candidates, request, {
+      secret: c.env.ORIGIN_SHARED_SECRET,
+      traceparent: traceparentFor(c.get("traceId")),
+      budgetMs: plan.deadlineMs,
+      record: (region, verdict) => services.regions.record(region, verdict),
+    });
+  })().catch(async (error: unknown) => {
+    await settle(0);
+    throw error;
   });
   if (!opened.ok) {
     await settle(0);

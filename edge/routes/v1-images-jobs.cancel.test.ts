@@ -1,8 +1,19 @@
 // Cancel for real: the signed cancel reaches the origin running the job, the job ends canceled, the hold is refunded.
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { GenerationJob } from "../services/jobs/generation-job-do";
+import { type JobSpec, newJobId } from "../services/jobs/job-spec";
 import { installStreamingOrigin, stream } from "../test/fake-origin-stream";
 import { tenantWithKey, usageOf } from "../test/generation";
-import { cancelJob, createJob, reachedStep, readEvents, readFirstEvents } from "../test/jobs";
+import {
+  cancelJob,
+  createJob,
+  getJob,
+  reachedStep,
+  readEvents,
+  readFirstEvents,
+} from "../test/jobs";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -74,5 +85,44 @@ describe("POST /v1/images/jobs/{id}/cancel", () => {
       ["progress", 2],
       ["canceled", null],
     ]);
+  });
+});
+
+describe("a cancel racing the job's first alarm", () => {
+  it("ends the job canceled once: the alarm does not start it while the cancel is recorded", async () => {
+    installStreamingOrigin({ us: stream({ holdAt: 1 }) });
+    const { key, tenantId } = await tenantWithKey();
+    // A real job's spec, reused under a fresh id for a job that has not run yet.
+    const first = await createJob(key, { prompt: "a fox", steps: 8 });
+    await reachedStep(key, first.body.id, 1);
+    await cancelJob(key, first.body.id);
+    const specOf = (id: string) =>
+      runInDurableObject(env.JOBS.get(env.JOBS.idFromName(id)), (_job, state) => {
+        const [row] = state.storage.sql.exec<{ spec: string }>("SELECT spec FROM job").toArray();
+        return JSON.parse(row?.spec ?? "{}") as JobSpec;
+      });
+    const jobId = newJobId();
+    const spec = { ...(await specOf(first.body.id)), jobId };
+    vi.restoreAllMocks();
+    const origin = installStreamingOrigin();
+    // The origin answers a moment late, as a real one across a network does.
+    const answer = origin.spy.getMockImplementation();
+    origin.spy.mockImplementation(async (input, init) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return answer ? answer(input, init) : new Response(null, { status: 500 });
+    });
+
+    const stub = env.JOBS.get(env.JOBS.idFromName(jobId));
+    const reply = await runInDurableObject(stub, async (job: GenerationJob) => {
+      // Queued, its alarm due (as `create` leaves it): the cancel and the alarm arrive together.
+      (job as unknown as { store: { insert(spec: JobSpec): void } }).store.insert(spec);
+      const [canceled] = await Promise.all([job.cancel(tenantId), job.alarm()]);
+      return canceled;
+    });
+    expect(reply?.job.status).toBe("canceled");
+    const { events } = await readEvents(key, jobId);
+    expect(events.map((e) => e.event)).toEqual(["canceled"]);
+    expect((await getJob(key, jobId)).body.status).toBe("canceled");
+    expect(origin.calls).toHaveLength(0);
   });
 });

@@ -7,6 +7,7 @@ import type { RegionRouter } from "../regions/region-router";
 import type { SafetyTermsSource } from "../safety-terms/tenant-safety-terms";
 import {
   type AdmitRejection,
+  admitOrRelease,
   type RateLimitInfo,
   SETTLE_DEFER_MS,
   type TenantGateService,
@@ -103,7 +104,7 @@ export class ImageGeneration {
     });
     if (safety.decision === "reject") return { ok: false, reason: "content_policy", safety };
     const admitStart = this.now();
-    const admitted = await this.deps.gate.admit(target.tenantId, {
+    const admitted = await admitOrRelease(this.deps.gate, target.tenantId, {
       requestId: target.generationId,
       images: plan.n,
       unitsPerImage: plan.unitsPerImage,

@@ -4,7 +4,12 @@ import type { AuditNotes } from "../audit/audit-draft";
 import type { GenerationPlan } from "../generation/generation-plan";
 import { type GenerationOutcome, LEASE_MARGIN_MS } from "../generation/image-generation";
 import type { SafetyTermsSource } from "../safety-terms/tenant-safety-terms";
-import type { RateLimitInfo, TenantGateService, TenantLimits } from "../tenant-gate/tenant-gate";
+import {
+  admitOrRelease,
+  type RateLimitInfo,
+  type TenantGateService,
+  type TenantLimits,
+} from "../tenant-gate/tenant-gate";
 
 export interface AdmissionDeps {
   readonly gate: TenantGateService;
@@ -56,7 +61,7 @@ export async function admitGeneration(
   });
   if (safety.decision === "reject") return { ok: false, reason: "content_policy", safety };
   const admitStart = now();
-  const admitted = await deps.gate.admit(target.tenantId, {
+  const admitted = await admitOrRelease(deps.gate, target.tenantId, {
     requestId: target.generationId,
     images: plan.n,
     unitsPerImage: plan.unitsPerImage,

@@ -49,7 +49,8 @@ export class GenerationJob extends DurableObject<Bindings> {
   private readonly store: JobStore;
   private readonly subscribers = new JobSubscribers();
   private active: ActiveRun | null = null;
-  private finishing = false;
+  /** The end being settled and recorded: the first decided end wins, later ones wait for it. */
+  private finishing: Promise<void> | null = null;
   private lastStep = 0;
   private startedAt: number | null = null;
 
@@ -108,6 +109,8 @@ export class GenerationJob extends DurableObject<Bindings> {
   }
 
   override async alarm(): Promise<void> {
+    // An end is being recorded (a cancel before the first run, say): the job must not start now.
+    if (this.finishing) return this.finishing;
     const row = this.store.load();
     if (!row) return;
     if (!isFinished(row.status)) return this.advance(row);
@@ -197,8 +200,9 @@ export class GenerationJob extends DurableObject<Bindings> {
     if (active.origin) {
       const secret = this.env.ORIGIN_SHARED_SECRET;
       const asked = await cancelAtOrigin(active.origin, spec.generationId, { secret });
-      // The origin drops the rows at its next step boundary and says `canceled` on the stream.
-      if (asked === "canceled") await Promise.race([active.ended, delay(CANCEL_GRACE_MS)]);
+      // The origin drops the rows at its next step boundary and says `canceled` on the stream; one
+      // that has just finished (404) is sending `completed`: either way, let the stream end it.
+      if (asked !== "unreachable") await Promise.race([active.ended, delay(CANCEL_GRACE_MS)]);
     }
     active.stop.abort(new StreamStop("canceled"));
     await active.ended;
@@ -220,29 +224,32 @@ export class GenerationJob extends DurableObject<Bindings> {
   }
 
   /** Settles, records and says the end once, whichever path (run, cancel, watchdog) gets here first. */
-  private async finish(spec: JobSpec, end: JobEnd): Promise<void> {
+  private finish(spec: JobSpec, end: JobEnd): Promise<void> {
+    if (this.finishing) return this.finishing;
     const row = this.store.load();
-    if (this.finishing || !row || isFinished(row.status)) return;
-    this.finishing = true;
-    try {
-      const writes: Promise<unknown>[] = [];
-      const services = this.services((promise) => writes.push(promise));
-      await settleJob(spec, end, { gate: services.gate, audit: services.audit });
-      const now = Date.now();
-      const outbox = spec.webhookUrl
-        ? await jobWebhookOutbox(this.ctx.storage.sql, this.env, spec.tenantId)
-        : null;
-      const terminal = terminalEvent(spec, end);
-      // State, log, push and webhook together (no await between): a reader sees all or none.
-      this.store.finished(end, now, now + retentionMs(this.env), retainedSpec(spec));
-      this.subscribers.publish(this.store.append(terminal), true);
-      if (outbox && spec.webhookUrl) enqueueJobWebhook(outbox, spec.webhookUrl, terminal, now);
-      await this.scheduleAlarm();
-      // The audit write runs off the event's path, but within this call: no request outlives it here.
-      await Promise.allSettled(writes);
-    } finally {
-      this.finishing = false;
-    }
+    if (!row || isFinished(row.status)) return Promise.resolve();
+    this.finishing = this.record(spec, end).finally(() => {
+      this.finishing = null;
+    });
+    return this.finishing;
+  }
+
+  private async record(spec: JobSpec, end: JobEnd): Promise<void> {
+    const writes: Promise<unknown>[] = [];
+    const services = this.services((promise) => writes.push(promise));
+    await settleJob(spec, end, { gate: services.gate, audit: services.audit });
+    const now = Date.now();
+    const outbox = spec.webhookUrl
+      ? await jobWebhookOutbox(this.ctx.storage.sql, this.env, spec.tenantId)
+      : null;
+    const terminal = terminalEvent(spec, end);
+    // State, log, push and webhook together (no await between): a reader sees all or none.
+    this.store.finished(end, now, now + retentionMs(this.env), retainedSpec(spec));
+    this.subscribers.publish(this.store.append(terminal), true);
+    if (outbox && spec.webhookUrl) enqueueJobWebhook(outbox, spec.webhookUrl, terminal, now);
+    await this.scheduleAlarm();
+    // The audit write runs off the event's path, but within this call: no request outlives it here.
+    await Promise.allSettled(writes);
   }
 
   /** The next thing the alarm must do: a webhook attempt, or deleting the record at expiry. */

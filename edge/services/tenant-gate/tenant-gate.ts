@@ -130,3 +130,22 @@ export interface TenantGateService {
   ): Promise<SettleResult>;
   usage(tenantId: string, limits: TenantLimits): Promise<TenantUsage>;
 }
+
+/**
+ * Admits, and when the call fails (an answer lost after the gate committed the hold, say) releases
+ * the hold before rethrowing: otherwise its slot and quota stay held until the lease ends, which at
+ * max_concurrency 1 refuses the tenant for the whole deadline. Settling an id the gate never
+ * admitted is a no-op, so the release is safe either way.
+ */
+export async function admitOrRelease(
+  gate: TenantGateService,
+  tenantId: string,
+  request: AdmitRequest,
+): Promise<AdmitResult> {
+  try {
+    return await gate.admit(tenantId, request);
+  } catch (error) {
+    await gate.settle(tenantId, request.requestId, 0).catch(() => {});
+    throw error;
+  }
+}
