@@ -96,6 +96,16 @@ describe("openOriginStream before the first event", () => {
     expect(verdicts).toEqual(["us:failure", "eu:success"]);
   });
 
+  it("records no failure and tries no other region when the caller cancels before the first event", async () => {
+    const caller = new AbortController();
+    const { result, tried, verdicts } = open({ us: hangs, eu: hangs }, { signal: caller.signal });
+    setTimeout(() => caller.abort(new StreamStop("canceled")), 10);
+    const opened = await result;
+    expect(opened.ok).toBe(false);
+    expect(tried).toEqual(["us"]);
+    expect(verdicts).toEqual([]);
+  });
+
   it("gives a hung first origin only its first-byte budget, so the next one fits a fast deadline", async () => {
     // No explicit first-event timeout: derived from the candidates' predictions (about 1 s here),
     // where the 15 s ceiling alone would have spent the whole 5 s fast-tier deadline on `us`.

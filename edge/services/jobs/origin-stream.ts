@@ -87,6 +87,8 @@ export async function openOriginStream(
       return { ok: true, origin: target, events };
     }
     stop.abort();
+    // The caller stopped it (a cancel, the watchdog): not the region's failure, and nothing to retry.
+    if (options.signal?.aborted) break;
     if (attempt.verdict === "next" || attempt.verdict === "next_after_error") {
       options.record(target.region, "failure");
       if (attempt.verdict === "next_after_error") serverError = target.region;
