@@ -8,6 +8,7 @@ import type { SafetyTermsSource } from "../safety-terms/tenant-safety-terms";
 import {
   type AdmitRejection,
   admitOrRelease,
+  mayDeferSettlement,
   type RateLimitInfo,
   SETTLE_DEFER_MS,
   type TenantGateService,
@@ -117,7 +118,8 @@ export class ImageGeneration {
       const { reason, retryAfterSeconds, rateLimit } = admitted;
       return { ok: false, reason: "admission", rejection: reason, retryAfterSeconds, rateLimit };
     }
-    return this.dispatch(plan, target, safety, admitted.rateLimit, timings, deliver);
+    const defer = mayDeferSettlement(admitted.slotsLeft, target.limits.max_concurrency);
+    return this.dispatch(plan, target, safety, admitted.rateLimit, timings, deliver, defer);
   }
 
   private async dispatch<T>(
@@ -127,6 +129,7 @@ export class ImageGeneration {
     rateLimit: RateLimitInfo,
     timings: Record<string, number>,
     deliver: (response: GenerateResponse) => Promise<T>,
+    deferSettlement: boolean,
   ): Promise<GenerationOutcome<T>> {
     let deliveredImages = 0;
     try {
@@ -166,7 +169,7 @@ export class ImageGeneration {
         timings,
       };
     } finally {
-      const settling = this.settle(target, deliveredImages);
+      const settling = this.settle(target, deliveredImages, deferSettlement);
       if (this.deps.afterResponse) this.deps.afterResponse(settling);
       else await settling;
     }
@@ -175,14 +178,18 @@ export class ImageGeneration {
   /** Charges what was delivered and refunds the rest. A failed settle is logged, not surfaced: the
    *  images are already the client's; this isolate's next call to the gate carries the settlement
    *  again, and the gate's lease expiry refunds the hold if none does. */
-  private async settle(target: GenerationTarget, deliveredImages: number): Promise<void> {
+  private async settle(
+    target: GenerationTarget,
+    deliveredImages: number,
+    deferSettlement: boolean,
+  ): Promise<void> {
     try {
       // After the answer, the settlement may ride on this isolate's next call to the gate.
       const settled = await this.deps.gate.settle(
         target.tenantId,
         target.generationId,
         deliveredImages,
-        this.deps.afterResponse ? { deferMs: SETTLE_DEFER_MS } : {},
+        this.deps.afterResponse && deferSettlement ? { deferMs: SETTLE_DEFER_MS } : {},
       );
       if (settled.status !== "unknown") this.deps.note({ costCharged: settled.chargedUnits });
     } catch (error) {

@@ -2,7 +2,12 @@
 import { describe, expect, it } from "vitest";
 import { admit, newGateState, usage } from "./gate-state";
 import { settle } from "./settlement";
-import type { AdmitRequest, AdmitResult, TenantLimits } from "./tenant-gate";
+import {
+  type AdmitRequest,
+  type AdmitResult,
+  mayDeferSettlement,
+  type TenantLimits,
+} from "./tenant-gate";
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 const LIMITS: TenantLimits = {
@@ -167,5 +172,30 @@ describe("billing period", () => {
     // The object restarts on a machine whose clock is 100 ms behind, then catches up.
     expect(usage(state, LIMITS, feb1 - 50).images_used).toBe(3);
     expect(usage(state, LIMITS, feb1 + 70).images_used).toBe(3);
+  });
+});
+
+describe("slots left, and whether a settlement may wait", () => {
+  it("counts the slots still free with each admission, replays included", () => {
+    const state = newGateState(T0);
+    const limits = { ...LIMITS, max_concurrency: 4 };
+    const left = ["s1", "s2", "s3", "s4"].map((id) => {
+      const result = admit(state, request(id, { limits }), T0);
+      return result.ok ? result.slotsLeft : -1;
+    });
+    expect(left).toEqual([3, 2, 1, 0]);
+    const replay = admit(state, request("s2", { limits }), T0);
+    expect(replay.ok && replay.slotsLeft).toBe(0);
+  });
+
+  it("lets a settlement wait only while at least half the tenant's slots are free", () => {
+    expect([3, 2, 1, 0].map((left) => mayDeferSettlement(left, 4))).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect(mayDeferSettlement(0, 1)).toBe(false);
+    expect(mayDeferSettlement(99, 100)).toBe(true);
   });
 });

@@ -95,7 +95,8 @@ export function admit(
   // A retried call for the same attempt is not a new attempt: nothing is counted again.
   if (existing) {
     const rateLimit = { limit, ...gcraPeek(state.tatUs, nowUs, limit) };
-    return { ok: true, reservation: existing, replayed: true, rateLimit };
+    const slotsLeft = Math.max(0, request.limits.max_concurrency - state.held.size);
+    return { ok: true, reservation: existing, replayed: true, rateLimit, slotsLeft };
   }
   if (tombstone(state, request.requestId, nowMs)) {
     return reject("duplicate_request", 0, { limit, ...gcraPeek(state.tatUs, nowUs, limit) });
@@ -119,7 +120,8 @@ export function admit(
   };
   state.held.set(reservation.requestId, reservation);
   journal.hold(reservation);
-  return { ok: true, reservation, replayed: false, rateLimit };
+  const slotsLeft = Math.max(0, request.limits.max_concurrency - state.held.size);
+  return { ok: true, reservation, replayed: false, rateLimit, slotsLeft };
 }
 
 export function usage(

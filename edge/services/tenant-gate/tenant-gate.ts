@@ -52,6 +52,8 @@ export type AdmitResult =
       /** True when this id already held a reservation: the same hold comes back, nothing new counted. */
       readonly replayed: boolean;
       readonly rateLimit: RateLimitInfo;
+      /** Concurrency slots still free with this one taken: a settlement may wait only with room. */
+      readonly slotsLeft: number;
     }
   | {
       readonly ok: false;
@@ -148,4 +150,13 @@ export async function admitOrRelease(
     await gate.settle(tenantId, request.requestId, 0).catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Whether a settlement may wait for this isolate's next gate call (SETTLE_DEFER_MS). Only with at
+ * least half the tenant's slots free: a tenant working near max_concurrency has its next request
+ * land on another isolate as often as not, and a slot still held there would refuse it.
+ */
+export function mayDeferSettlement(slotsLeft: number, maxConcurrency: number): boolean {
+  return slotsLeft * 2 >= maxConcurrency;
 }
