@@ -137,8 +137,9 @@ async function pump(
     await writer.close();
   } catch {
     // The client went away: closing the generator closes the origin connection, which cancels there.
+    // `delivered` is set only once the completed event's images were all written, so a failure
+    // after that (the close) still charges them, and one before it charges nothing.
     await events.return();
-    delivered = 0;
     writer.abort().catch(() => {});
   } finally {
     await settle(delivered);
