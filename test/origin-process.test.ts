@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OriginProcess, signedPost, startOriginProcess } from "../bench/lib/origin-process";
 import { parseSse } from "../protocol/events";
 import { signRequest } from "../protocol/signing";
-import { validRequest } from "./support/origin-fixtures";
+import { longRequest, validRequest } from "./support/origin-fixtures";
 
 const SECRET = "process-test-secret";
 let origin: OriginProcess;
@@ -43,17 +43,7 @@ describe("origin process", () => {
 
   it("drops the rows of a client that hangs up", async () => {
     const before = await metric("darkroom_origin_cancellations_total");
-    const body = JSON.stringify(
-      validRequest({
-        tier: "quality",
-        steps: 50,
-        scheduler: "ddim",
-        guidance_scale: 5,
-        width: 512,
-        height: 512,
-        n: 4,
-      }),
-    );
+    const body = JSON.stringify(longRequest(4));
     const path = "/internal/v1/generate";
     const headers = await signRequest(SECRET, { method: "POST", path, body });
     const controller = new AbortController();
@@ -161,20 +151,7 @@ describe("origin process, signalled twice", () => {
   it("hands back work in flight as 503 not_ready at a second SIGTERM, then exits 1 without aborting", async () => {
     const second = await startOriginProcess({ port: 18851, region: "test", secret: SECRET });
     try {
-      const long = signedPost(
-        second.url,
-        "/internal/v1/generate",
-        validRequest({
-          tier: "quality",
-          steps: 50,
-          scheduler: "ddim",
-          guidance_scale: 5,
-          width: 512,
-          height: 512,
-          n: 2,
-        }),
-        SECRET,
-      );
+      const long = signedPost(second.url, "/internal/v1/generate", longRequest(2), SECRET);
       await new Promise((r) => setTimeout(r, 500));
       const exited = new Promise<[number | null, string | null]>((resolve) =>
         second.child.once("exit", (code, signal) => resolve([code, signal])),

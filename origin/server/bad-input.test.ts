@@ -1,15 +1,9 @@
 // Every malformed protocol request gets its documented 4xx in the error shape, naming the field.
 import { beforeAll, describe, expect, it } from "vitest";
 import { ErrorBodySchema } from "../../protocol/errors";
-import { loadTinyPipeline, validRequest } from "../../test/support/origin-fixtures";
+import { loadTinyPipeline, readyOriginApp, validRequest } from "../../test/support/origin-fixtures";
 import { signedInit } from "../../test/support/signed-request";
 import type { DiffusionPipeline } from "../engine/pipeline";
-import { ContinuousBatcher } from "../scheduler/continuous-batcher";
-import { createOriginApp } from "./app";
-import { createOriginMetrics } from "./metrics";
-import { OriginState } from "./origin-state";
-import { ReplayGuard } from "./replay-guard";
-import { RequestLedger } from "./request-ledger";
 
 const GENERATE = "/internal/v1/generate";
 let pipeline: DiffusionPipeline;
@@ -17,18 +11,7 @@ beforeAll(async () => {
   pipeline = await loadTinyPipeline();
 });
 
-function app() {
-  const state = new OriginState();
-  state.markReady({ pipeline, scheduler: new ContinuousBatcher(pipeline) });
-  return createOriginApp({
-    state,
-    metrics: createOriginMetrics(),
-    replay: new ReplayGuard(),
-    ledger: new RequestLedger(),
-    region: "test",
-    secrets: ["test-origin-secret"],
-  });
-}
+const app = () => readyOriginApp(pipeline);
 
 const without = (key: string) => {
   const r: Record<string, unknown> = { ...validRequest() };

@@ -6,31 +6,14 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ErrorBodySchema, type ErrorCode, statusOf } from "../../protocol/errors";
 import { GenerateResponseSchema, parseSse } from "../../protocol/events";
 import { OUTPUT_FORMATS, SCHEDULERS, TIERS } from "../../protocol/tiers";
-import { loadTinyPipeline, validRequest } from "../../test/support/origin-fixtures";
+import { loadTinyPipeline, readyOriginApp, validRequest } from "../../test/support/origin-fixtures";
 import { signedInit } from "../../test/support/signed-request";
-import type { DiffusionPipeline } from "../engine/pipeline";
-import { ContinuousBatcher } from "../scheduler/continuous-batcher";
-import { createOriginApp } from "./app";
-import { createOriginMetrics } from "./metrics";
-import { OriginState } from "./origin-state";
-import { ReplayGuard } from "./replay-guard";
-import { RequestLedger } from "./request-ledger";
 
 const GENERATE = "/internal/v1/generate";
-let app: ReturnType<typeof createOriginApp>;
+let app: ReturnType<typeof readyOriginApp>;
 
 beforeAll(async () => {
-  const pipeline: DiffusionPipeline = await loadTinyPipeline();
-  const state = new OriginState();
-  state.markReady({ pipeline, scheduler: new ContinuousBatcher(pipeline) });
-  app = createOriginApp({
-    state,
-    metrics: createOriginMetrics(),
-    replay: new ReplayGuard(),
-    ledger: new RequestLedger(),
-    region: "test",
-    secrets: ["test-origin-secret"],
-  });
+  app = readyOriginApp(await loadTinyPipeline());
 });
 
 const wild = fc.jsonValue({ maxDepth: 3 });

@@ -2,14 +2,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ErrorBodySchema } from "../../protocol/errors";
 import { GenerateRequestSchema } from "../../protocol/generate";
-import { loadTinyPipeline, validRequest } from "../../test/support/origin-fixtures";
+import { loadTinyPipeline, readyOriginApp, validRequest } from "../../test/support/origin-fixtures";
 import { signedInit } from "../../test/support/signed-request";
 import type { DiffusionPipeline } from "../engine/pipeline";
 import { ContinuousBatcher } from "../scheduler/continuous-batcher";
-import { createOriginApp } from "./app";
-import { createOriginMetrics } from "./metrics";
-import { OriginState } from "./origin-state";
-import { ReplayGuard } from "./replay-guard";
 import { LedgerEntry, RequestLedger } from "./request-ledger";
 
 const GENERATE = "/internal/v1/generate";
@@ -28,16 +24,7 @@ function countingApp() {
     submitted.push(job.requestId);
     return submit(job);
   };
-  const state = new OriginState();
-  state.markReady({ pipeline, scheduler: batcher });
-  const app = createOriginApp({
-    state,
-    metrics: createOriginMetrics(),
-    replay: new ReplayGuard(),
-    ledger: new RequestLedger(),
-    region: "test",
-    secrets: ["test-origin-secret"],
-  });
+  const app = readyOriginApp(pipeline, batcher);
   return { app, submitted };
 }
 

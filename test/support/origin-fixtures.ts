@@ -1,9 +1,16 @@
-// Shared fixtures for origin tests: a valid protocol request and a loaded tiny-model pipeline.
+// Shared fixtures for origin tests: a valid protocol request, a loaded tiny-model pipeline, the app in-process.
 import { resolve } from "node:path";
 import type { DiffusionPipeline } from "../../origin/engine/pipeline";
 import { loadPipeline } from "../../origin/load-pipeline";
 import { ensureTinyModel } from "../../origin/model/tiny";
+import { ContinuousBatcher } from "../../origin/scheduler/continuous-batcher";
+import { createOriginApp } from "../../origin/server/app";
+import { createOriginMetrics } from "../../origin/server/metrics";
+import { OriginState } from "../../origin/server/origin-state";
+import { ReplayGuard } from "../../origin/server/replay-guard";
+import { RequestLedger } from "../../origin/server/request-ledger";
 import type { GenerateRequestInput } from "../../protocol/generate";
+import { TEST_SECRET } from "./signed-request";
 
 export const TINY_MODEL_DIR = resolve("models/tiny-sd");
 
@@ -41,5 +48,35 @@ export async function loadTinyPipeline(dir = TINY_MODEL_DIR): Promise<DiffusionP
     intraOpThreads: 1,
     interOpThreads: 1,
     cudaDevice: 0,
+  });
+}
+
+/** A request the tiny model takes seconds on (quality, 512², 50 guided steps): work to interrupt. */
+export function longRequest(n: number): GenerateRequestInput {
+  return validRequest({
+    tier: "quality",
+    steps: 50,
+    scheduler: "ddim",
+    guidance_scale: 5,
+    width: 512,
+    height: 512,
+    n,
+  });
+}
+
+/** The origin's HTTP app in-process, ready on `scheduler`, verifying TEST_SECRET. */
+export function readyOriginApp(
+  pipeline: DiffusionPipeline,
+  scheduler = new ContinuousBatcher(pipeline),
+) {
+  const state = new OriginState();
+  state.markReady({ pipeline, scheduler });
+  return createOriginApp({
+    state,
+    metrics: createOriginMetrics(),
+    replay: new ReplayGuard(),
+    ledger: new RequestLedger(),
+    region: "test",
+    secrets: [TEST_SECRET],
   });
 }
