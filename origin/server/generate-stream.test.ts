@@ -9,18 +9,13 @@ import {
   type SseMessage,
 } from "../../protocol/events";
 import type { GenerateRequestInput } from "../../protocol/generate";
-import { loadTinyPipeline, validRequest } from "../../test/support/origin-fixtures";
-import { signedInit, TEST_SECRET } from "../../test/support/signed-request";
+import { loadTinyPipeline, readyOriginApp, validRequest } from "../../test/support/origin-fixtures";
+import { signedInit } from "../../test/support/signed-request";
 import type { DiffusionPipeline } from "../engine/pipeline";
 import { tinyLatentProjection } from "../imaging/preview-projection";
 import { ContinuousBatcher } from "../scheduler/continuous-batcher";
 import type { GenerationJob, JobOutcome } from "../scheduler/job-scheduler";
 import { CountingEvents } from "../scheduler/scheduler-events";
-import { createOriginApp } from "./app";
-import { createOriginMetrics } from "./metrics";
-import { OriginState } from "./origin-state";
-import { ReplayGuard } from "./replay-guard";
-import { RequestLedger } from "./request-ledger";
 
 const GENERATE = "/internal/v1/generate";
 const CANCEL = "/internal/v1/cancel";
@@ -31,17 +26,7 @@ beforeAll(async () => {
 });
 
 function makeApp(scheduler: ContinuousBatcher = new ContinuousBatcher(pipeline)) {
-  const state = new OriginState();
-  state.markReady({ pipeline, scheduler, preview: tinyLatentProjection() });
-  const app = createOriginApp({
-    state,
-    metrics: createOriginMetrics(),
-    replay: new ReplayGuard(),
-    ledger: new RequestLedger(),
-    region: "test",
-    secrets: [TEST_SECRET],
-  });
-  return { app, scheduler };
+  return { app: readyOriginApp(pipeline, scheduler, tinyLatentProjection()), scheduler };
 }
 
 async function streamInit(body: GenerateRequestInput, signal?: AbortSignal) {

@@ -1,6 +1,7 @@
 // Shared fixtures for origin tests: a valid protocol request, a loaded tiny-model pipeline, the app in-process.
 import { resolve } from "node:path";
 import type { DiffusionPipeline } from "../../origin/engine/pipeline";
+import type { LatentProjection } from "../../origin/imaging/latent-preview";
 import { loadPipeline } from "../../origin/load-pipeline";
 import { ensureTinyModel } from "../../origin/model/tiny";
 import { ContinuousBatcher } from "../../origin/scheduler/continuous-batcher";
@@ -68,9 +69,10 @@ export function longRequest(n: number): GenerateRequestInput {
 export function readyOriginApp(
   pipeline: DiffusionPipeline,
   scheduler = new ContinuousBatcher(pipeline),
+  preview?: LatentProjection,
 ) {
   const state = new OriginState();
-  state.markReady({ pipeline, scheduler });
+  state.markReady({ pipeline, scheduler, ...(preview ? { preview } : {}) });
   return createOriginApp({
     state,
     metrics: createOriginMetrics(),
