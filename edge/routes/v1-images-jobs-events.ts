@@ -3,6 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../errors/api-error";
 import { JOB_EVENTS_PATH } from "../services/jobs/generation-job-do";
 import { jobStub } from "../services/jobs/job-directory";
+import { MAX_STREAMS_PER_JOB } from "../services/jobs/job-subscribers";
 import { API_KEY_SECURITY, errorResponses, newRouter } from "./router";
 import { EventsHeadersSchema, JobParamsSchema } from "./v1-images-jobs-schema";
 
@@ -22,7 +23,7 @@ const jobEvents = createRoute({
       description: "The event stream",
       content: { "text/event-stream": { schema: z.string() } },
     },
-    ...errorResponses("invalid_request", "invalid_api_key", "not_found"),
+    ...errorResponses("invalid_request", "invalid_api_key", "not_found", "concurrency_limit"),
   },
 });
 
@@ -36,6 +37,13 @@ export const v1ImagesJobsEvents = newRouter().openapi(jobEvents, async (c) => {
   const stub = jobStub(c.env.JOBS, c.req.valid("param").job_id);
   const query = new URLSearchParams({ tenant: c.get("auth").tenantId, after: lastEventId || "0" });
   const res = await stub?.fetch(`https://job${JOB_EVENTS_PATH}?${query}`);
+  if (res?.status === 429) {
+    throw new ApiError(
+      "concurrency_limit",
+      `This job already has ${MAX_STREAMS_PER_JOB} open event streams; close one, or resume later with Last-Event-ID.`,
+      { headers: { "retry-after": "1" } },
+    );
+  }
   if (!res?.ok || !res.body) throw new ApiError("not_found", "No such job.", { param: "job_id" });
   return c.body(res.body, 200, {
     "content-type": "text/event-stream; charset=utf-8",

@@ -4,8 +4,10 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { GenerationJob } from "../services/jobs/generation-job-do";
 import { type JobSpec, newJobId } from "../services/jobs/job-spec";
+import { MAX_STREAMS_PER_JOB } from "../services/jobs/job-subscribers";
 import { installStreamingOrigin, stream } from "../test/fake-origin-stream";
 import { tenantWithKey, usageOf } from "../test/generation";
+import { call } from "../test/harness";
 import {
   cancelJob,
   createJob,
@@ -124,5 +126,32 @@ describe("a cancel racing the job's first alarm", () => {
     expect(events.map((e) => e.event)).toEqual(["canceled"]);
     expect((await getJob(key, jobId)).body.status).toBe("canceled");
     expect(origin.calls).toHaveLength(0);
+  });
+});
+
+describe("event streams per job", () => {
+  it(`keeps at most ${MAX_STREAMS_PER_JOB} open readers on a running job; one more gets 429`, async () => {
+    installStreamingOrigin({ us: stream({ holdAt: 1 }) });
+    const { key } = await tenantWithKey();
+    const { body } = await createJob(key, { prompt: "a fox", steps: 8 });
+    // Running, watched without a reader of its own (reachedStep would hold one).
+    for (let i = 0; i < 200 && (await getJob(key, body.id)).body.status !== "running"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const path = `/v1/images/jobs/${body.id}/events`;
+    const readers = await Promise.all(
+      Array.from({ length: MAX_STREAMS_PER_JOB }, () => call(path, { token: key })),
+    );
+    expect(readers.map((r) => r.status)).toEqual(Array(MAX_STREAMS_PER_JOB).fill(200));
+    const refused = await call(path, { token: key });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("1");
+    expect(await refused.json()).toMatchObject({ error: { code: "concurrency_limit" } });
+
+    expect((await cancelJob(key, body.id)).body.status).toBe("canceled");
+    const ends = await Promise.all(readers.map(async (r) => (await r.text()).trim().split("\n")));
+    for (const lines of ends) expect(lines).toContain("event: canceled");
+    // Finished, the job's backlog is open to any number of readers.
+    expect((await call(path, { token: key })).status).toBe(200);
   });
 });

@@ -89,12 +89,14 @@ export class GenerationJob extends DurableObject<Bindings> {
       url.searchParams.get("tenant") ?? "",
       Number(url.searchParams.get("after") ?? 0),
     );
+    if (stream === "full") return new Response(null, { status: 429 });
     return stream ? new Response(stream) : new Response(null, { status: 404 });
   }
 
-  private events(tenantId: string, afterId: number): ReadableStream<Uint8Array> | null {
+  private events(tenantId: string, afterId: number): ReadableStream<Uint8Array> | "full" | null {
     const row = this.owned(tenantId);
     if (!row) return null;
+    if (!isFinished(row.status) && this.subscribers.full) return "full";
     // Backlog and subscription with no await between: nothing lost, nothing sent twice.
     return this.subscribers.subscribe(this.store.eventsAfter(afterId), isFinished(row.status));
   }

@@ -7,6 +7,9 @@ const encoder = new TextEncoder();
 /** Tells a proxy that buffers until the first byte (and EventSource) that the stream is live. */
 const OPENING = encoder.encode(": stream open\n\n");
 
+/** Open event streams one job keeps; a reader past them is refused (429) until one closes. */
+export const MAX_STREAMS_PER_JOB = 32;
+
 const frame = (event: StoredEvent) =>
   encoder.encode(formatSse({ id: event.id, event: event.event, data: event.data }));
 
@@ -23,13 +26,22 @@ export class JobSubscribers {
     return this.open.size;
   }
 
+  /** No room for another live reader (a finished job's backlog-only streams never count). */
+  get full(): boolean {
+    return this.open.size >= MAX_STREAMS_PER_JOB;
+  }
+
   subscribe(backlog: readonly StoredEvent[], finished: boolean): ReadableStream<Uint8Array> {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();
     this.write(writer, OPENING);
     for (const event of backlog) this.write(writer, frame(event));
     if (finished) writer.close().catch(() => {});
-    else this.open.add(writer);
+    else {
+      this.open.add(writer);
+      // A reader that hangs up frees its place at once, not at the next event's failed write.
+      writer.closed.catch(() => this.open.delete(writer));
+    }
     return readable;
   }
 
