@@ -34,21 +34,20 @@ describe("a job whose first origin fails before its first event", () => {
   });
 });
 
+/** What a draining origin streams: queued, then `extra` events, then failed with not_ready. */
+function drainingStream(extra: { event: string; data: unknown }[]): Response {
+  const events = [
+    { event: "queued", data: { position: 1 } },
+    ...extra,
+    { event: "failed", data: { error: errorBody("not_ready", "Origin is draining").error } },
+  ].map((e, i) => formatSse({ id: i + 1, event: e.event, data: JSON.stringify(e.data) }));
+  return new Response(events.join(""), { headers: { "content-type": "text/event-stream" } });
+}
+
 describe("a job whose origin drains while the job is still queued there", () => {
   it("runs on the next region: the origin handed it back (not_ready) before it started", async () => {
     // What a draining origin streams for work it had queued but not started.
-    const handBack = plain(({ body }) => {
-      const events = [
-        formatSse({ id: 1, event: "queued", data: JSON.stringify({ position: 1 }) }),
-        formatSse({
-          id: 2,
-          event: "failed",
-          data: JSON.stringify({ error: errorBody("not_ready", "Origin is draining").error }),
-        }),
-      ];
-      void body;
-      return new Response(events.join(""), { headers: { "content-type": "text/event-stream" } });
-    });
+    const handBack = plain(() => drainingStream([]));
     const origin = installStreamingOrigin({ us: handBack });
     const { key } = await tenantWithKey();
     const { body } = await createJob(key, { prompt: "a fox", steps: 8 });
@@ -58,6 +57,20 @@ describe("a job whose origin drains while the job is still queued there", () => 
     expect(origin.calls.map((c) => c.region)).toEqual(["us", "eu"]);
     expect((await getJob(key, body.id)).body).toMatchObject({ status: "completed", region: "eu" });
     expect(await usageOf(key)).toMatchObject({ images_used: 1, images_reserved: 0 });
+  });
+
+  it("ends failed, not handed on, once the origin reported a step (even without `started`)", async () => {
+    const progressed = plain(({ body }) =>
+      drainingStream([
+        { event: "progress", data: { request_id: body.request_id, step: 1, steps: 8 } },
+      ]),
+    );
+    const origin = installStreamingOrigin({ us: progressed });
+    const { key } = await tenantWithKey();
+    const { body } = await createJob(key, { prompt: "a fox", steps: 8 });
+    const { events } = await readEvents(key, body.id);
+    expect(events.at(-1)?.event).toBe("failed");
+    expect(origin.calls.map((c) => c.region)).toEqual(["us"]);
   });
 
   it("still ends failed when the origin fails it after it started", async () => {

@@ -80,6 +80,8 @@ async function follow(
       running = true;
       deps.emit({ event, data: { job_id, region } });
     } else if (event === "progress") {
+      // An origin that skips `started` has started all the same once it reports a step.
+      running = true;
       const { step, steps, preview } = data;
       deps.emit({ event, data: { job_id, step, steps, ...(preview ? { preview } : {}) } });
     } else if (event === "completed") {
