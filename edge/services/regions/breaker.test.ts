@@ -76,6 +76,18 @@ describe("breaker", () => {
     expect(closed).toMatchObject({ consecutiveFailures: 0, openedAt: null, trialUntil: null });
   });
 
+  it("closes with a fresh error-rate window: one failure after the trial does not re-open it", () => {
+    // Ten attempts, eight failed, without three in a row: opened by the error rate.
+    const mixed: AttemptVerdict[] = ["failure", "failure", "success"];
+    const open = replay([...mixed, ...mixed, "failure", "success", "failure", "failure"]);
+    expect(breakerState(open, POLICY, 1_000)).toBe("open");
+    const trial = grantTrial(open, POLICY, 6_000, 10_000).entry;
+    const closed = recordVerdict(trial, "success", POLICY, 6_100);
+    expect(closed).toMatchObject({ windowStart: 6_100, windowTotal: 1, windowFailures: 0 });
+    const next = recordVerdict(closed, "failure", POLICY, 6_200);
+    expect(breakerState(next, POLICY, 6_200)).toBe("closed");
+  });
+
   it("re-opens for a fresh cool-down when the trial fails", () => {
     const open = replay(["failure", "failure", "failure"]);
     const trial = grantTrial(open, POLICY, 6_000, 10_000).entry;

@@ -57,7 +57,9 @@ export function breakerState(
   return now - (entry.openedAt ?? now) >= policy.cooldownMs ? "half_open" : "open";
 }
 
-/** Applies one attempt's verdict. Half-open: success closes, failure re-opens (a fresh cool-down). A
+/** Applies one attempt's verdict. Half-open: success closes with a fresh window (the failures that
+ *  opened it would otherwise re-open it on the next single failure), failure re-opens (a fresh
+ *  cool-down). A
  *  verdict arriving while plainly open belongs to an attempt started before it opened: counted, no
  *  state change, so late answers neither close it early nor stretch its cool-down. */
 export function recordVerdict(
@@ -81,7 +83,7 @@ export function recordVerdict(
   if (state === "half_open") {
     return failed
       ? { ...counted, openedAt: now, trialUntil: null }
-      : { ...counted, state: "closed", openedAt: null, trialUntil: null };
+      : { ...closedBreaker(now), windowTotal: 1 };
   }
   return failed && tripped(counted, policy)
     ? { ...counted, state: "open", openedAt: now, trialUntil: null }
