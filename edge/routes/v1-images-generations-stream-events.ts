@@ -9,7 +9,8 @@ export interface StreamShape {
   /** At most this many partial images are sent. */
   readonly partials: number;
   readonly requestId: string;
-  readonly region: string;
+  /** The region of the origin running it now (it changes when a draining origin hands it on). */
+  region: string;
 }
 
 export interface StreamMessage {

@@ -8,7 +8,7 @@ import type { GenerationPlan } from "../services/generation/generation-plan";
 import { routeQueryFor, streamRequest } from "../services/generation/origin-request";
 import { newId } from "../services/ids/random-base62";
 import { admitGeneration } from "../services/jobs/admit-generation";
-import { openOriginStream } from "../services/jobs/origin-stream";
+import { openHandoffStream } from "../services/jobs/handoff-stream";
 import { rateLimitHeaders } from "../services/tenant-gate/rate-limit-headers";
 import { routeOrigin } from "./v1-images-generations";
 import { generationError } from "./v1-images-generations-errors";
@@ -66,16 +66,23 @@ export async function streamImages(
     { ...identity, safety: admission.safety },
     previewEvery(plan.steps, partials),
   );
+  // Its region is the origin's that runs it: a hand-back before it started moves it on.
+  const shape: StreamShape = { plan, body, partials, requestId: c.get("requestId"), region: "" };
   // Admitted: whatever throws before the stream is handed on releases the hold first.
   const opened = await (async () => {
     const candidates = await services.regions.candidates(
       routeQueryFor(plan, routeOrigin(c, auth.tenant.residency)),
     );
-    return openOriginStream(candidates, request, {
+    // An origin that drains while the generation is queued there hands it on to the next region.
+    return openHandoffStream(candidates, request, {
       secret: c.env.ORIGIN_SHARED_SECRET,
       traceparent: traceparentFor(c.get("traceId")),
       budgetMs: plan.deadlineMs,
       record: (region, verdict) => services.regions.record(region, verdict),
+      onOrigin: (origin) => {
+        shape.region = origin.region;
+        note({ region: origin.region });
+      },
     });
   })().catch(async (error: unknown) => {
     await settle(0);
@@ -90,14 +97,6 @@ export async function streamImages(
       rateLimit: admission.rateLimit,
     });
   }
-  note({ region: opened.origin.region });
-  const shape: StreamShape = {
-    plan,
-    body,
-    partials,
-    requestId: c.get("requestId"),
-    region: opened.origin.region,
-  };
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const pumped = pump(opened.events, writable, shape, settle);
   c.executionCtx.waitUntil(pumped);

@@ -4,7 +4,7 @@ import addFormats from "ajv-formats";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import schema from "../../../shared/conformance/openai-images.schema.json";
 import { refuseConnection } from "../test/fake-origin";
-import { installStreamingOrigin, plain, stream } from "../test/fake-origin-stream";
+import { handBack, installStreamingOrigin, plain, stream } from "../test/fake-origin-stream";
 import { generate, tenantWithKey, usageOf } from "../test/generation";
 import { adminCall, type ErrorEnvelope } from "../test/harness";
 import { streamGenerate } from "../test/jobs";
@@ -83,6 +83,18 @@ describe("POST /v1/images/generations with stream: true", () => {
     expect(res.headers.get("x-darkroom-region")).toBe("eu");
     expect(messages.map((m) => m.event)).toEqual(["image_generation.completed"]);
     expect(origin.calls.map((c) => c.region)).toEqual(["us", "eu"]);
+  });
+
+  it("moves on to the next region when the first drains while the generation is queued there", async () => {
+    const origin = installStreamingOrigin({ us: handBack() });
+    const { key } = await tenantWithKey();
+    const { res, messages } = await streamGenerate(key, { prompt: "a fox", quality: "low" });
+    expect(res.status).toBe(200);
+    expect(messages.map((m) => m.event)).toEqual(["image_generation.completed"]);
+    const done = JSON.parse(messages[0]?.data ?? "{}") as { darkroom: { region: string } };
+    expect(done.darkroom.region).toBe("eu");
+    expect(origin.calls.map((c) => c.region)).toEqual(["us", "eu"]);
+    expect(await usageOf(key)).toMatchObject({ images_used: 1, images_reserved: 0 });
   });
 
   it("ends with an error event (no completed) when the origin dies mid-run, and refunds", async () => {

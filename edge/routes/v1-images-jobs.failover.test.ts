@@ -1,9 +1,14 @@
 // A job's origin failing before its first event: the job moves to the next region, and the client never notices.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { errorBody } from "../../protocol/errors";
-import { formatSse } from "../../protocol/events";
 import { refuseConnection } from "../test/fake-origin";
-import { installStreamingOrigin, plain, silent, stream } from "../test/fake-origin-stream";
+import {
+  handBack,
+  installStreamingOrigin,
+  plain,
+  silent,
+  stream,
+} from "../test/fake-origin-stream";
 import { tenantWithKey, usageOf } from "../test/generation";
 import { createJob, getJob, readEvents } from "../test/jobs";
 
@@ -34,21 +39,9 @@ describe("a job whose first origin fails before its first event", () => {
   });
 });
 
-/** What a draining origin streams: queued, then `extra` events, then failed with not_ready. */
-function drainingStream(extra: { event: string; data: unknown }[]): Response {
-  const events = [
-    { event: "queued", data: { position: 1 } },
-    ...extra,
-    { event: "failed", data: { error: errorBody("not_ready", "Origin is draining").error } },
-  ].map((e, i) => formatSse({ id: i + 1, event: e.event, data: JSON.stringify(e.data) }));
-  return new Response(events.join(""), { headers: { "content-type": "text/event-stream" } });
-}
-
 describe("a job whose origin drains while the job is still queued there", () => {
   it("runs on the next region: the origin handed it back (not_ready) before it started", async () => {
-    // What a draining origin streams for work it had queued but not started.
-    const handBack = plain(() => drainingStream([]));
-    const origin = installStreamingOrigin({ us: handBack });
+    const origin = installStreamingOrigin({ us: handBack() });
     const { key } = await tenantWithKey();
     const { body } = await createJob(key, { prompt: "a fox", steps: 8 });
     const { events } = await readEvents(key, body.id);
@@ -60,17 +53,28 @@ describe("a job whose origin drains while the job is still queued there", () => 
   });
 
   it("ends failed, not handed on, once the origin reported a step (even without `started`)", async () => {
-    const progressed = plain(({ body }) =>
-      drainingStream([
-        { event: "progress", data: { request_id: body.request_id, step: 1, steps: 8 } },
-      ]),
-    );
+    const progressed = handBack(({ body }) => [
+      { event: "progress", data: { request_id: body.request_id, step: 1, steps: 8 } },
+    ]);
     const origin = installStreamingOrigin({ us: progressed });
     const { key } = await tenantWithKey();
     const { body } = await createJob(key, { prompt: "a fox", steps: 8 });
     const { events } = await readEvents(key, body.id);
     expect(events.at(-1)?.event).toBe("failed");
     expect(origin.calls.map((c) => c.region)).toEqual(["us"]);
+  });
+
+  it("ends failed with no_capacity when every region hands it back, and charges nothing", async () => {
+    const origin = installStreamingOrigin({ us: handBack(), eu: handBack() });
+    const { key } = await tenantWithKey();
+    const { body } = await createJob(key, { prompt: "a fox", steps: 8 });
+    const { events } = await readEvents(key, body.id);
+    expect(events.at(-1)).toMatchObject({
+      event: "failed",
+      data: { error: { code: "no_capacity" } },
+    });
+    expect(origin.calls.map((c) => c.region)).toEqual(["us", "eu"]);
+    expect(await usageOf(key)).toMatchObject({ images_used: 0, images_reserved: 0 });
   });
 
   it("still ends failed when the origin fails it after it started", async () => {

@@ -41,6 +41,20 @@ export const plain = (behaviour: OriginBehaviour): StreamBehaviour => ({
 });
 export const silent: StreamBehaviour = { kind: "silent" };
 
+/** A draining origin handing back work it had queued: queued, then `extra` events, then failed
+ *  with not_ready. */
+export const handBack = (
+  extra: (call: { body: { request_id: string } }) => { event: string; data: unknown }[] = () => [],
+): StreamBehaviour =>
+  plain((call) => {
+    const events = [
+      { event: "queued", data: { request_id: call.body.request_id, position: 1 } },
+      ...extra(call),
+      { event: "failed", data: { error: errorBody("not_ready", "Origin is draining").error } },
+    ].map((e, i) => formatSse({ id: i + 1, event: e.event, data: JSON.stringify(e.data) }));
+    return new Response(events.join(""), { headers: { "content-type": "text/event-stream" } });
+  });
+
 /** A tiny "preview": a real 1×1 PNG, as the origin's latent projection would send a small image. */
 const PREVIEW_PNG =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC";

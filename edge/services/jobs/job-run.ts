@@ -6,9 +6,10 @@ import { type ImageStore, storeGeneratedImages } from "../images/image-store";
 import type { FetchLike } from "../origins/origin-call";
 import type { OriginTarget } from "../origins/origin-config";
 import type { RegionRouter, RouteQuery } from "../regions/region-router";
+import { openHandoffStream } from "./handoff-stream";
 import { failureAsJobError } from "./job-errors";
 import type { JobError, JobEvent, JobResult, JobSpec } from "./job-spec";
-import { openOriginStream, StreamStop } from "./origin-stream";
+import { StreamStop } from "./origin-stream";
 
 export type JobEnd =
   | { readonly status: "completed"; readonly result: JobResult }
@@ -38,65 +39,57 @@ export async function runJob(deps: JobRunDeps): Promise<JobEnd> {
   const { spec } = deps;
   const now = deps.now ?? Date.now;
   const started = now();
-  let candidates = await deps.regions.candidates(routeQuery(spec));
-  const request = streamRequest(spec.plan, spec);
-  for (;;) {
-    const opened = await openOriginStream(candidates, request, {
-      secret: deps.secret,
-      traceparent: spec.traceparent,
-      budgetMs: spec.plan.deadlineMs - (now() - started),
-      signal: deps.signal,
-      record: (region, verdict) => deps.regions.record(region, verdict),
-      ...(deps.fetch ? { fetch: deps.fetch } : {}),
-      now,
-    });
-    if (!opened.ok) {
-      if (canceled(deps.signal)) return { status: "canceled" };
-      return { status: "failed", error: failureAsJobError(opened.failure, spec.requestId) };
-    }
-    deps.onDispatched(opened.origin);
-    const end = await follow(deps, opened.origin.region, opened.events, started, now);
-    if (end !== "handed_back") return end;
-    // The origin drained before the job started there (nothing ran): the next region takes it.
-    const region = opened.origin.region;
-    candidates = candidates.filter((c) => c.region !== region);
+  const candidates = await deps.regions.candidates(routeQuery(spec));
+  // An origin that drains while the job is queued there hands it on to the next region.
+  let region = "";
+  const opened = await openHandoffStream(candidates, streamRequest(spec.plan, spec), {
+    secret: deps.secret,
+    traceparent: spec.traceparent,
+    budgetMs: spec.plan.deadlineMs,
+    signal: deps.signal,
+    record: (name, verdict) => deps.regions.record(name, verdict),
+    onOrigin: (origin) => {
+      region = origin.region;
+      deps.onDispatched(origin);
+    },
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    now,
+  });
+  if (!opened.ok) {
+    if (canceled(deps.signal)) return { status: "canceled" };
+    return { status: "failed", error: failureAsJobError(opened.failure, spec.requestId) };
   }
+  return follow(deps, () => region, opened.events, started, now);
 }
 
-/** Relays one origin's events into the job's log until its terminal event. */
+/** Relays the origins' events into the job's log until the terminal event. */
 async function follow(
   deps: JobRunDeps,
-  region: string,
+  region: () => string,
   events: AsyncGenerator<GenerationEvent, void>,
   started: number,
   now: () => number,
-): Promise<JobEnd | "handed_back"> {
+): Promise<JobEnd> {
   const { spec } = deps;
   const job_id = spec.jobId;
-  let running = false;
   for await (const { event, data } of events) {
     if (event === "queued") deps.emit({ event, data: { job_id, position: data.position } });
-    else if (event === "started") {
-      running = true;
-      deps.emit({ event, data: { job_id, region } });
-    } else if (event === "progress") {
-      // An origin that skips `started` has started all the same once it reports a step.
-      running = true;
+    else if (event === "started") deps.emit({ event, data: { job_id, region: region() } });
+    else if (event === "progress") {
       const { step, steps, preview } = data;
       deps.emit({ event, data: { job_id, step, steps, ...(preview ? { preview } : {}) } });
     } else if (event === "completed") {
-      return deliver(deps, region, data, now() - started);
+      return deliver(deps, region(), data, now() - started);
     } else if (event === "failed") {
-      if (!running && data.error.code === "not_ready") return "handed_back";
       return { status: "failed", error: { ...data.error, request_id: spec.requestId } };
     } else {
       return { status: "canceled" };
     }
   }
-  // openOriginStream's events always end with a terminal event; this is the type system's due.
+  // The events always end with a terminal event; this is the type system's due.
   return {
     status: "failed",
-    error: failureAsJobError({ kind: "upstream_error", region }, spec.requestId),
+    error: failureAsJobError({ kind: "upstream_error", region: region() }, spec.requestId),
   };
 }
 
