@@ -24,8 +24,11 @@ const OriginEnvSchema = z.object({
   DARKROOM_HOST: z.string().default("127.0.0.1"),
   DARKROOM_PORT: z.coerce.number().int().min(0).max(65535).default(8801),
   DARKROOM_REGION: z.string().min(1).default("local"),
-  /** Comma-separated: two secrets are valid at once while one rotates out. */
-  ORIGIN_SHARED_SECRET: list.default(["dev-origin-secret"]),
+  /**
+   * Comma-separated: two secrets are valid at once while one rotates out. Unset, the public
+   * development secret, and only on a loopback address (see `sharedSecrets`).
+   */
+  ORIGIN_SHARED_SECRET: list.optional(),
   /** Execution providers in order of preference; cpu is always the last resort. */
   DARKROOM_PROVIDERS: list.pipe(z.array(z.enum(["cuda", "cpu"])).min(1)).default(["cpu"]),
   /** 0: one per CPU this process may run on (onnxruntime's own default used only one here). */
@@ -88,6 +91,34 @@ export function unknownSettings(env: NodeJS.ProcessEnv = process.env): string[] 
     .sort();
 }
 
+/** The development secret: printed in `.dev.vars.example` and the README, so never off loopback. */
+export const DEV_ORIGIN_SECRET = "dev-origin-secret";
+/** A secret off loopback must be at least this long (`openssl rand -base64 32` gives 44). */
+const MIN_SECRET_LENGTH = 32;
+
+const isLoopback = (host: string) =>
+  host === "localhost" || host === "::1" || host === "[::1]" || /^127\./.test(host);
+
+/**
+ * The secrets that verify the edge's signatures. An origin listening beyond loopback with no
+ * secret, the development one or a short one would serve anyone who read the README, past the
+ * edge's keys, safety checks and quotas: it refuses to start, saying what to set.
+ */
+function sharedSecrets(secrets: string[] | undefined, host: string): string[] {
+  if (isLoopback(host)) return secrets?.length ? secrets : [DEV_ORIGIN_SECRET];
+  const why = !secrets?.length
+    ? "is not set"
+    : secrets.includes(DEV_ORIGIN_SECRET)
+      ? "is the public development secret"
+      : secrets.some((s) => s.length < MIN_SECRET_LENGTH)
+        ? `has a secret shorter than ${MIN_SECRET_LENGTH} characters`
+        : null;
+  if (why === null) return secrets as string[];
+  throw new Error(
+    `Invalid origin configuration: ORIGIN_SHARED_SECRET ${why}, and DARKROOM_HOST (${host}) is not a loopback address. Set it to the edge's ORIGIN_SHARED_SECRET (generate one with \`openssl rand -base64 32\`) and restart.`,
+  );
+}
+
 export type OriginConfig = {
   modelDir: string;
   modelId: string | undefined;
@@ -129,7 +160,7 @@ export function loadOriginConfig(env: NodeJS.ProcessEnv = process.env): OriginCo
     host: e.DARKROOM_HOST,
     port: e.DARKROOM_PORT,
     region: e.DARKROOM_REGION,
-    sharedSecrets: e.ORIGIN_SHARED_SECRET,
+    sharedSecrets: sharedSecrets(e.ORIGIN_SHARED_SECRET, e.DARKROOM_HOST),
     providers: e.DARKROOM_PROVIDERS,
     intraOpThreads: e.DARKROOM_INTRA_OP_THREADS,
     intraOpSpinning: e.DARKROOM_INTRA_OP_SPINNING,

@@ -1,0 +1,32 @@
+// The origin's signing secret: a development default on loopback only, never beyond it.
+import { describe, expect, it } from "vitest";
+import { DEV_ORIGIN_SECRET, loadOriginConfig } from "./config";
+
+const STRONG = "k3Jq9x0vYt6pZr2mWc8sLb4nHd7gFa1e";
+
+describe("ORIGIN_SHARED_SECRET", () => {
+  it("defaults to the development secret on a loopback address", () => {
+    for (const host of ["127.0.0.1", "localhost", "::1", "127.0.0.2"]) {
+      expect(loadOriginConfig({ DARKROOM_HOST: host }).sharedSecrets).toEqual([DEV_ORIGIN_SECRET]);
+    }
+  });
+
+  it("takes a comma-separated list (two during rotation)", () => {
+    const env = { DARKROOM_HOST: "0.0.0.0", ORIGIN_SHARED_SECRET: `${STRONG}, ${STRONG}x` };
+    expect(loadOriginConfig(env).sharedSecrets).toEqual([STRONG, `${STRONG}x`]);
+  });
+
+  it.each([
+    ["unset", {}, /is not set/],
+    ["empty", { ORIGIN_SHARED_SECRET: " , " }, /is not set/],
+    ["the development secret", { ORIGIN_SHARED_SECRET: DEV_ORIGIN_SECRET }, /public development/],
+    ["short", { ORIGIN_SHARED_SECRET: `${STRONG},short` }, /shorter than 32/],
+  ])("refuses to listen beyond loopback with a secret that is %s", (_label, env, why) => {
+    for (const host of ["0.0.0.0", "10.0.0.7", "::"]) {
+      expect(() => loadOriginConfig({ ...env, DARKROOM_HOST: host })).toThrow(why);
+      expect(() => loadOriginConfig({ ...env, DARKROOM_HOST: host })).toThrow(
+        /ORIGIN_SHARED_SECRET .* Set it to the edge's ORIGIN_SHARED_SECRET/,
+      );
+    }
+  });
+});
