@@ -80,6 +80,10 @@ async function drain(events: AsyncGenerator<GenerationEvent, void>) {
   return seen;
 }
 
+/** A proxy in front of the origin timing out: an HTML 504, not the origin's envelope. */
+const proxy504 = () =>
+  Promise.resolve(new Response("<html>504 Gateway Time-out</html>", { status: 504 }));
+
 describe("openOriginStream before the first event", () => {
   it.each([
     ["refused", refused],
@@ -137,6 +141,21 @@ describe("openOriginStream before the first event", () => {
     const opened = await result;
     expect(opened.ok ? null : opened.failure.kind).toBe(kind);
     expect(tried).toEqual(["us"]);
+  });
+
+  it.each([
+    ["a 400", status(400, "invalid_request"), "success"],
+    [
+      "the origin's 504: too big for the deadline there",
+      status(504, "deadline_exceeded"),
+      "success",
+    ],
+    ["a proxy's 504", proxy504, "failure"],
+    ["a JSON 200", () => Promise.resolve(Response.json({})), "failure"],
+  ])("counts %s as the region's %s", async (_label, us, verdict) => {
+    const { result, verdicts } = open({ us });
+    await result;
+    expect(verdicts).toEqual([`us:${verdict}`]);
   });
 
   it("says no_capacity when every origin was unreachable, upstream_error when one failed with a 5xx", async () => {

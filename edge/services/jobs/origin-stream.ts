@@ -5,7 +5,11 @@ import { signRequest } from "../../../protocol/signing";
 import { DEFAULT_FAILOVER_TIMING, firstByteBudget } from "../origins/failover-timing";
 import type { FetchLike } from "../origins/origin-call";
 import type { OriginTarget } from "../origins/origin-config";
-import type { DispatchFailure, OriginRequest } from "../origins/origin-dispatch";
+import {
+  answeredDeadline,
+  type DispatchFailure,
+  type OriginRequest,
+} from "../origins/origin-dispatch";
 import { readOriginError, retryAfterSeconds } from "../origins/origin-response";
 import type { AttemptVerdict, RouteCandidate } from "../regions/region-router";
 import { type ReadResult, SseEventReader } from "./sse-event-reader";
@@ -94,7 +98,10 @@ export async function openOriginStream(
       if (attempt.verdict === "next_after_error") serverError = target.region;
       continue;
     }
-    options.record(target.region, attempt.verdict.kind === "rejected" ? "success" : "failure");
+    // Refused for the request's own reasons (a 4xx, or too big for its deadline there): healthy.
+    const healthy =
+      attempt.verdict.kind === "rejected" || attempt.verdict.kind === "deadline_exceeded";
+    options.record(target.region, healthy ? "success" : "failure");
     return { ok: false, failure: attempt.verdict, attempts };
   }
   const failure: DispatchFailure = serverError
@@ -155,7 +162,13 @@ async function judgeRefusal(
 ): Promise<DispatchFailure | "next" | "next_after_error"> {
   const json = await response.json().catch(() => null);
   if (response.status === 503) return "next";
-  if (response.status === 504) return { kind: "deadline_exceeded", region };
+  if (response.status === 504) {
+    const error = readOriginError(json);
+    // The origin's own judgement (final, not the region's failure), or a proxy's timeout in front
+    // of it (final too: the work may be running behind it, but the region failed).
+    if (answeredDeadline(response.status, error.code)) return { kind: "deadline_exceeded", region };
+    return { kind: "upstream_error", region };
+  }
   if (response.status >= 500) return "next_after_error";
   return {
     kind: "rejected",

@@ -29,6 +29,10 @@ function dispatcher(byHost: Record<string, FetchLike>) {
   return { seen, verdicts, origins: new OriginDispatcher({ secret: "s", fetch, record }) };
 }
 
+/** A proxy in front of the origin timing out: an HTML 504, not the origin's envelope. */
+const proxy504 = () =>
+  Promise.resolve(new Response("<html>504 Gateway Time-out</html>", { status: 504 }));
+
 describe("OriginDispatcher", () => {
   it.each([
     ["both refused", { "us.test": refused, "eu.test": refused }, "no_capacity", ["us", "eu"]],
@@ -45,6 +49,7 @@ describe("OriginDispatcher", () => {
       ["us", "eu"],
     ],
     ["a 504 is final", { "us.test": error(504, "deadline_exceeded") }, "deadline_exceeded", ["us"]],
+    ["a proxy's 504 is final", { "us.test": proxy504 }, "deadline_exceeded", ["us"]],
     ["a 429 is final", { "us.test": error(429, "overloaded") }, "rejected", ["us"]],
     ["a 400 is final", { "us.test": error(400, "invalid_request") }, "rejected", ["us"]],
     [
@@ -59,6 +64,23 @@ describe("OriginDispatcher", () => {
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.failure.kind).toBe(kind);
     expect(seen).toEqual(regions);
+  });
+
+  it.each([
+    ["a 400", error(400, "invalid_request"), "success"],
+    ["a 429", error(429, "overloaded"), "success"],
+    [
+      "the origin's 504: too big for the deadline there",
+      error(504, "deadline_exceeded"),
+      "success",
+    ],
+    ["a proxy's 504", proxy504, "failure"],
+    ["a 503", error(503, "not_ready"), "failure"],
+    ["a 500", error(500, "internal_error"), "failure"],
+  ])("counts %s as the region's %s", async (_label, answer, verdict) => {
+    const { verdicts, origins } = dispatcher({ "us.test": answer, "eu.test": refused });
+    await origins.generate(TWO_REGIONS, ORIGIN_REQUEST, 5_000, "00-x-y-01");
+    expect(verdicts[0]).toEqual(["us", verdict]);
   });
 
   it("fails over from a hung first candidate within the deadline, recording it as failed", async () => {

@@ -124,11 +124,20 @@ export class OriginDispatcher {
   }
 }
 
-/** Passive health: the origin did the work or refused for the request's own reasons (a 4xx) → success;
- *  no answer, a 5xx, no first byte in time, or an answer we cannot use → failure. */
+/** Passive health: the origin did the work or refused for the request's own reasons (a 4xx, or a 504
+ *  judging the request too big for its deadline) → success; no answer, any other 5xx, no first byte
+ *  in time, or an answer we cannot use → failure. Otherwise one tenant repeating a request no origin
+ *  could finish in time (refunded, so free) would open every region's breaker for everyone. */
 function verdictOf(failure: AttemptFailure): AttemptVerdict {
-  return failure.kind === "answered" && failure.status < 500 ? "success" : "failure";
+  if (failure.kind !== "answered") return "failure";
+  return failure.status < 500 || answeredDeadline(failure.status, failure.error.code)
+    ? "success"
+    : "failure";
 }
+
+/** The origin's own answer that the request cannot finish within its deadline there: its health is fine. */
+export const answeredDeadline = (status: number, code: string | null) =>
+  status === 504 && code === "deadline_exceeded";
 
 function judge(failure: AttemptFailure, region: string): Step {
   switch (failure.kind) {
