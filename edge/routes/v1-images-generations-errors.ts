@@ -43,6 +43,13 @@ function admissionError(
       headers: { ...rateLimitHeaders(rateLimit), "x-should-retry": "false" },
     });
   }
+  if (rejection === "exceeds_quota") {
+    return new ApiError(
+      "invalid_request",
+      "n asks for more images than the tenant's whole monthly quota. Ask for fewer images, or have the quota raised.",
+      { param: "n", headers: rateLimitHeaders(rateLimit) },
+    );
+  }
   const headers = rateLimitHeaders(rateLimit, retryAfterSeconds);
   const message = {
     rate_limit_exceeded: `Rate limit reached: ${rateLimit.limit} generation requests per minute.`,
@@ -68,10 +75,12 @@ function originError(failure: DispatchFailure, headers: Record<string, string>):
         headers,
       });
     case "deadline_exceeded":
+      // A retry of the same request gets the same deadline: OpenAI's SDK would otherwise send it
+      // twice more, each waiting up to the tier's whole deadline.
       return new ApiError(
         "deadline_exceeded",
-        "The images could not be generated within the tier's deadline. Nothing was charged.",
-        { headers },
+        "The images could not be generated within the tier's deadline. Nothing was charged. Ask for fewer images, a smaller size or fewer steps, or use a tier with a longer deadline.",
+        { headers: { ...headers, "x-should-retry": "false" } },
       );
     case "rejected":
       return rejectedByOrigin(failure, headers);
@@ -83,12 +92,16 @@ function rejectedByOrigin(
   headers: Record<string, string>,
 ): ApiError {
   if (failure.error.code === "overloaded" || failure.status === 429) {
-    const retry = String(Math.max(1, failure.retryAfterSeconds ?? 1));
+    const retry = Math.max(1, failure.retryAfterSeconds ?? 1);
+    // The origin's wait can be minutes (predicted work beyond the deadline), which OpenAI's SDK
+    // would sleep through twice: beyond a minute, the client decides.
+    const sdk: Record<string, string> =
+      retry > LONGEST_SDK_RETRY_S ? { "x-should-retry": "false" } : {};
     return new ApiError(
       "overloaded",
       "The region is overloaded; retry shortly. Nothing was charged.",
       {
-        headers: { ...headers, "retry-after": retry },
+        headers: { ...headers, "retry-after": String(retry), ...sdk },
       },
     );
   }

@@ -96,14 +96,41 @@ describe("concurrency and quota", () => {
     expect(await usageOf(key)).toMatchObject({ images_used: 0, images_reserved: 0, in_flight: 0 });
   });
 
-  it("passes the origin's Retry-After on overloaded and never fails over after a 4xx", async () => {
-    const origin = installFakeOrigin({
-      us: answerError(429, "overloaded", { "retry-after": "7" }),
-    });
+  it.each([
+    ["7", null],
+    ["300", "false"],
+  ])(
+    "passes the origin's Retry-After (%s s) on overloaded, never fails over after a 4xx, and tells SDKs not to sleep through a long one",
+    async (retryAfter, shouldRetry) => {
+      const origin = installFakeOrigin({
+        us: answerError(429, "overloaded", { "retry-after": retryAfter }),
+      });
+      const { key } = await tenantWithKey();
+      const res = await generate(key, PROMPT);
+      expect(res.headers.get("retry-after")).toBe(retryAfter);
+      expect(res.headers.get("x-should-retry")).toBe(shouldRetry);
+      expect(origin.calls.map((c) => c.region)).toEqual(["us"]);
+    },
+  );
+
+  it("tells SDKs not to retry deadline_exceeded: the same request gets the same deadline", async () => {
+    installFakeOrigin({ us: answerError(504, "deadline_exceeded") });
     const { key } = await tenantWithKey();
     const res = await generate(key, PROMPT);
-    expect(res.headers.get("retry-after")).toBe("7");
-    expect(origin.calls.map((c) => c.region)).toEqual(["us"]);
+    expect(res.status).toBe(504);
+    expect(res.headers.get("x-should-retry")).toBe("false");
+    expect(res.headers.get("retry-after")).toBeNull();
+  });
+
+  it("answers 400 naming n when n exceeds the whole monthly quota, without counting an attempt", async () => {
+    const origin = installFakeOrigin();
+    const { key } = await tenantWithKey({ monthly_image_quota: 2, rate_limit_per_minute: 5 });
+    const res = await generate(key, { ...PROMPT, n: 3 });
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toMatchObject({ code: "invalid_request", param: "n" });
+    expect(res.headers.get("ratelimit-remaining")).toBe("5");
+    expect(origin.calls).toEqual([]);
+    expect((await generate(key, { ...PROMPT, n: 2 })).status).toBe(200);
   });
 
   it("refuses what the quota cannot hold, and tells SDKs not to wait for next month", async () => {

@@ -101,6 +101,10 @@ export function admit(
   if (tombstone(state, request.requestId, nowMs)) {
     return reject("duplicate_request", 0, { limit, ...gcraPeek(state.tatUs, nowUs, limit) });
   }
+  const quota = request.limits.monthly_image_quota;
+  if (quota > 0 && request.images > quota) {
+    return reject("exceeds_quota", 0, { limit, ...gcraPeek(state.tatUs, nowUs, limit) });
+  }
   const rate = gcraTake(state.tatUs, nowUs, limit);
   const rateLimit = { limit, remaining: rate.remaining, resetSeconds: rate.resetSeconds };
   // Rejected attempts do not advance the GCRA, or a client hammering at a 429 would never recover.

@@ -43,6 +43,8 @@ export type AdmitRejection =
   | "rate_limit_exceeded"
   | "concurrency_limit"
   | "insufficient_quota"
+  /** More images than the whole monthly quota: no wait would help, so no attempt is counted. */
+  | "exceeds_quota"
   | "duplicate_request";
 
 export type AdmitResult =
