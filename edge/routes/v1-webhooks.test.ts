@@ -51,6 +51,8 @@ describe("GET /v1/webhooks/secret", () => {
       bindings: { WEBHOOK_SIGNING_SECRET: undefined, ENVIRONMENT: "production" },
     });
     expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("60");
+    expect(res.headers.get("x-should-retry")).toBe("false");
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("not_ready");
     expect(body.error.message).not.toMatch(/at |Error:/);

@@ -35,7 +35,12 @@ const getWebhookSecret = createRoute({
 
 export const v1Webhooks = newRouter().openapi(getWebhookSecret, async (c) => {
   const master = webhookMasterSecret(c.env);
-  if (!master) throw new ApiError("not_ready", "Webhook signing is not configured on this edge.");
+  if (!master) {
+    // An operator's fix (WEBHOOK_SIGNING_SECRET), not a wait: every 503 says when to look again.
+    throw new ApiError("not_ready", "Webhook signing is not configured on this edge.", {
+      headers: { "retry-after": "60", "x-should-retry": "false" },
+    });
+  }
   const secret = await tenantWebhookSecret(master, c.var.auth.tenantId);
   c.header("cache-control", "no-store");
   return c.json(
