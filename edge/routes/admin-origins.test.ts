@@ -146,6 +146,19 @@ describe("admin origins", () => {
     await remove("us");
     await remove("eu");
   });
+  it("reads an origin that refuses the edge's signature as not ready", async () => {
+    await adminCall("/admin/origins", { json: { region: "us", url: US.url } });
+    installFakeOrigin();
+    const probed = await adminCall<{ data: Origin[] }>("/admin/origins/probe", {
+      method: "POST",
+      bindings: { ORIGIN_SHARED_SECRET: "not-the-origins-secret" },
+    });
+    const us = probed.body.data.find((o) => o.region === "us");
+    expect(us?.health).toMatchObject({ ready: false, load: null });
+    const fixed = await adminCall<{ data: Origin[] }>("/admin/origins/probe", { method: "POST" });
+    expect(fixed.body.data.find((o) => o.region === "us")?.health).toMatchObject({ ready: true });
+    await remove("us");
+  });
 });
 
 function fastStep(step_ms: number) {

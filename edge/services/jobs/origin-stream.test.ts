@@ -92,6 +92,7 @@ describe("openOriginStream before the first event", () => {
     ["a stream that closes before any event", streamOf("")],
     ["a stream that breaks before any event", streamOf(": hello\n\n", "break")],
     ["silence past the first-event timeout", hangs],
+    ["a refused signature (its secret is not the edge's)", status(401, "invalid_signature")],
   ])("moves on to the next origin after %s", async (_label, us) => {
     const { result, tried, verdicts } = open({ us, eu: streamOf(sse([QUEUED])) });
     const opened = await result;
@@ -152,7 +153,7 @@ describe("openOriginStream before the first event", () => {
     ],
     ["a proxy's 504", proxy504, "failure"],
     ["a JSON 200", () => Promise.resolve(Response.json({})), "failure"],
-  ])("counts %s as the region's %s", async (_label, us, verdict) => {
+  ])("counts %s as the region's failure or success, as it should", async (_label, us, verdict) => {
     const { result, verdicts } = open({ us });
     await result;
     expect(verdicts).toEqual([`us:${verdict}`]);

@@ -11,6 +11,7 @@ import {
   type OriginRequest,
 } from "../origins/origin-dispatch";
 import { readOriginError, retryAfterSeconds } from "../origins/origin-response";
+import { hasOriginSecret, isRefusedSignature, logRefusedSignature } from "../origins/origin-secret";
 import type { AttemptVerdict, RouteCandidate } from "../regions/region-router";
 import { type ReadResult, SseEventReader } from "./sse-event-reader";
 
@@ -62,6 +63,9 @@ export async function openOriginStream(
   request: OriginRequest & { preview_every: number },
   options: OriginStreamOptions,
 ): Promise<OriginStream> {
+  if (!hasOriginSecret(options.secret)) {
+    return { ok: false, failure: { kind: "no_capacity" }, attempts: 0 };
+  }
   const now = options.now ?? Date.now;
   const startedAt = now();
   let attempts = 0;
@@ -170,6 +174,10 @@ async function judgeRefusal(
     return { kind: "upstream_error", region };
   }
   if (response.status >= 500) return "next_after_error";
+  if (isRefusedSignature(response.status, readOriginError(json).code)) {
+    logRefusedSignature(region);
+    return "next_after_error";
+  }
   return {
     kind: "rejected",
     region,

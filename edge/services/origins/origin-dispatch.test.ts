@@ -53,6 +53,12 @@ describe("OriginDispatcher", () => {
     ["a 429 is final", { "us.test": error(429, "overloaded") }, "rejected", ["us"]],
     ["a 400 is final", { "us.test": error(400, "invalid_request") }, "rejected", ["us"]],
     [
+      "a refused signature, then refused",
+      { "us.test": error(401, "invalid_signature"), "eu.test": refused },
+      "upstream_error",
+      ["us", "eu"],
+    ],
+    [
       "an unreadable 200 is final",
       { "us.test": () => Promise.resolve(new Response("<html>")) },
       "upstream_error",
@@ -77,10 +83,25 @@ describe("OriginDispatcher", () => {
     ["a proxy's 504", proxy504, "failure"],
     ["a 503", error(503, "not_ready"), "failure"],
     ["a 500", error(500, "internal_error"), "failure"],
-  ])("counts %s as the region's %s", async (_label, answer, verdict) => {
+    ["a refused signature (its secret is not ours)", error(401, "invalid_signature"), "failure"],
+  ])("counts %s as the region's failure or success, as it should", async (_label, answer, verdict) => {
     const { verdicts, origins } = dispatcher({ "us.test": answer, "eu.test": refused });
     await origins.generate(TWO_REGIONS, ORIGIN_REQUEST, 5_000, "00-x-y-01");
     expect(verdicts[0]).toEqual(["us", verdict]);
+  });
+
+  it("sends nothing and answers no_capacity when the edge has no secret to sign with", async () => {
+    const seen: string[] = [];
+    const origins = new OriginDispatcher({
+      secret: "",
+      fetch: (url) => {
+        seen.push(url);
+        return refused();
+      },
+    });
+    const result = await origins.generate(TWO_REGIONS, ORIGIN_REQUEST, 5_000, "00-x-y-01");
+    expect(result).toEqual({ ok: false, failure: { kind: "no_capacity" }, attempts: 0 });
+    expect(seen).toEqual([]);
   });
 
   it("fails over from a hung first candidate within the deadline, recording it as failed", async () => {

@@ -4,6 +4,7 @@ import type { AttemptVerdict, RouteCandidate } from "../regions/region-router";
 import { DEFAULT_FAILOVER_TIMING, type FailoverTiming, firstByteBudget } from "./failover-timing";
 import { type AttemptFailure, callOrigin, type FetchLike } from "./origin-call";
 import type { OriginErrorBody } from "./origin-response";
+import { hasOriginSecret, isRefusedSignature, logRefusedSignature } from "./origin-secret";
 
 /** The origin's own deadline check normally answers first; this covers the response's transfer. */
 export const RESPONSE_GRACE_MS = 2_000;
@@ -69,6 +70,9 @@ export class OriginDispatcher {
     budgetMs: number,
     traceparent: string,
   ): Promise<DispatchResult> {
+    if (!hasOriginSecret(this.options.secret)) {
+      return { ok: false, failure: { kind: "no_capacity" }, attempts: 0 };
+    }
     const now = this.options.now ?? Date.now;
     const fetcher: FetchLike = this.options.fetch ?? ((input, init) => fetch(input, init));
     const startedAt = now();
@@ -130,9 +134,9 @@ export class OriginDispatcher {
  *  could finish in time (refunded, so free) would open every region's breaker for everyone. */
 function verdictOf(failure: AttemptFailure): AttemptVerdict {
   if (failure.kind !== "answered") return "failure";
-  return failure.status < 500 || answeredDeadline(failure.status, failure.error.code)
-    ? "success"
-    : "failure";
+  const { status, error } = failure;
+  if (isRefusedSignature(status, error.code)) return "failure";
+  return status < 500 || answeredDeadline(status, error.code) ? "success" : "failure";
 }
 
 /** The origin's own answer that the request cannot finish within its deadline there: its health is fine. */
@@ -152,6 +156,10 @@ function judge(failure: AttemptFailure, region: string): Step {
     case "answered":
       if (failure.status === 504) return { final: { kind: "deadline_exceeded", region } };
       if (failure.status === 503) return { next: "unreachable" };
+      if (isRefusedSignature(failure.status, failure.error.code)) {
+        logRefusedSignature(region);
+        return { next: "server_error" };
+      }
       if (failure.status >= 500) return { next: "server_error" };
       return {
         final: {

@@ -2,6 +2,7 @@
 import { type LoadReport, LoadReportSchema } from "../../../protocol/load";
 import { signRequest } from "../../../protocol/signing";
 import type { FetchLike } from "../origins/origin-call";
+import { logRefusedSignature } from "../origins/origin-secret";
 import type { OriginRegistry, RoutableOrigin } from "./origin-registry";
 import type { RegionBoardClient } from "./region-board-client";
 import type { ProbeResult } from "./region-board-do";
@@ -30,9 +31,10 @@ async function probeOrigin(origin: RoutableOrigin, options: ProbeOptions): Promi
   const timeoutMs = options.timeoutMs ?? PROBE_TIMEOUT_MS;
   const [readyz, load] = await Promise.all([
     readyzOk(origin.url, fetcher, timeoutMs),
-    readLoad(origin.url, options.secret, fetcher, timeoutMs),
+    readLoad(origin, options.secret, fetcher, timeoutMs),
   ]);
   const at = (options.now ?? Date.now)();
+  if (load === "refused") return { region: origin.region, ready: false, load: null, at };
   // The load report says ready too; both must agree, so a draining origin reads as not ready.
   const ready = readyz && (load === null || (load.ready && !load.draining));
   return { region: origin.region, ready, load, at };
@@ -49,11 +51,11 @@ async function readyzOk(url: string, fetcher: FetchLike, timeoutMs: number): Pro
 }
 
 async function readLoad(
-  url: string,
+  { url, region }: RoutableOrigin,
   secret: string,
   fetcher: FetchLike,
   timeoutMs: number,
-): Promise<LoadReport | null> {
+): Promise<LoadReport | "refused" | null> {
   try {
     const signed = await signRequest(secret, { method: "GET", path: LOAD_PATH, body: "" });
     const res = await fetcher(`${url}${LOAD_PATH}`, {
@@ -61,8 +63,11 @@ async function readLoad(
       signal: AbortSignal.timeout(timeoutMs),
     });
     if (!res.ok) {
+      const refused = res.status === 401;
       await res.body?.cancel();
-      return null;
+      // Its secret is not the edge's: every generation would be refused there, so not ready.
+      if (refused) logRefusedSignature(region);
+      return refused ? "refused" : null;
     }
     const parsed = LoadReportSchema.safeParse(await res.json());
     return parsed.success ? parsed.data : null;
