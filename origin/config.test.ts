@@ -30,3 +30,33 @@ describe("ORIGIN_SHARED_SECRET", () => {
     }
   });
 });
+
+describe("empty variables", () => {
+  it("reads VAR= as unset: the default, never an empty string or 0", () => {
+    const config = loadOriginConfig({
+      DARKROOM_PORT: "",
+      DARKROOM_HOST: " ",
+      DARKROOM_MODEL_DIR: "",
+      DARKROOM_MODEL_ID: "",
+      DARKROOM_UNET_INSTANCES: "",
+      DARKROOM_HEAP_GROWING_PERCENT: "",
+    });
+    expect(config).toMatchObject({
+      port: 8801,
+      host: "127.0.0.1",
+      modelDir: "models/tiny-sd",
+      modelId: undefined,
+      unetInstances: "auto",
+      heapGrowingPercent: 400,
+    });
+  });
+});
+
+describe("DARKROOM_MODEL_ID", () => {
+  it("accepts the ids the edge's MODELS accepts and refuses others, naming the variable", () => {
+    expect(loadOriginConfig({ DARKROOM_MODEL_ID: "sd-turbo_v1.0" }).modelId).toBe("sd-turbo_v1.0");
+    for (const id of ["stabilityai/sd-turbo", "-x", "a b"]) {
+      expect(() => loadOriginConfig({ DARKROOM_MODEL_ID: id })).toThrow(/DARKROOM_MODEL_ID/);
+    }
+  });
+});

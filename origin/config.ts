@@ -2,6 +2,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { MODEL_ID_PATTERN } from "../protocol/model-id";
 import type { IntraOpSpinning } from "./runtime/ort-session";
 
 const list = z.string().transform((s) =>
@@ -20,7 +21,11 @@ function defaultModelCacheDir(env: NodeJS.ProcessEnv): string {
 
 const OriginEnvSchema = z.object({
   DARKROOM_MODEL_DIR: z.string().default("models/tiny-sd"),
-  DARKROOM_MODEL_ID: z.string().optional(),
+  /** The id clients ask for; must match the edge's MODELS. Default: the manifest's or folder's last segment. */
+  DARKROOM_MODEL_ID: z
+    .string()
+    .regex(MODEL_ID_PATTERN, "letters, digits, '.', '_' and '-' only (the edge's MODELS pattern)")
+    .optional(),
   DARKROOM_HOST: z.string().default("127.0.0.1"),
   DARKROOM_PORT: z.coerce.number().int().min(0).max(65535).default(8801),
   DARKROOM_REGION: z.string().min(1).default("local"),
@@ -145,7 +150,13 @@ export type OriginConfig = {
   batchCalibration: "auto" | "off";
 };
 
-export function loadOriginConfig(env: NodeJS.ProcessEnv = process.env): OriginConfig {
+/** `VAR=` (as compose files and templates leave it) means unset: a default, never "" or 0. */
+function withoutEmpty(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value?.trim()));
+}
+
+export function loadOriginConfig(given: NodeJS.ProcessEnv = process.env): OriginConfig {
+  const env = withoutEmpty(given);
   const parsed = OriginEnvSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -1,7 +1,9 @@
 // Builds a DiffusionPipeline from a model folder, generating the tiny model when the default is absent.
+
 import { access } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
+import { servedModelId } from "../protocol/model-id";
 import type { DiffusionRuntime } from "./engine/diffusion-runtime";
 import { DiffusionPipeline } from "./engine/pipeline";
 import { estimateModelBytes } from "./models/model-memory";
@@ -47,7 +49,18 @@ async function fromManifest(options: PipelineOptions): Promise<PipelineOptions> 
   const store = new ModelStore({ cacheDir: options.modelCacheDir ?? "models/cache" });
   const fetched = await fetchModel(options.modelManifest, store);
   if (!fetched.ok) throw new ModelStoreError(fetched.failure);
-  return { ...options, modelDir: fetched.dir, modelId: options.modelId ?? fetched.id };
+  return { ...options, modelDir: fetched.dir, modelId: options.modelId ?? servedId(fetched.id) };
+}
+
+/** The id a model is served under when none is configured (the edge's MODELS must list it). */
+function servedId(source: string): string {
+  const id = servedModelId(source);
+  if (id === null) {
+    throw new Error(
+      `cannot derive a model id from "${source}": set DARKROOM_MODEL_ID to the id the edge's MODELS lists (letters, digits, '.', '_' and '-')`,
+    );
+  }
+  return id;
 }
 
 /**
@@ -70,8 +83,9 @@ async function generateTinyModel(dir: string): Promise<void> {
 
 /** Only the project's own default folder is generated on demand; a real export must exist. */
 export async function loadPipeline(requested: PipelineOptions): Promise<DiffusionPipeline> {
-  const options = await fromManifest(requested);
-  const dir = resolve(options.modelDir);
+  const fetched = await fromManifest(requested);
+  const dir = resolve(fetched.modelDir);
+  const options = { ...fetched, modelId: fetched.modelId ?? servedId(dir) };
   if (dir === resolve(DEFAULT_MODEL_DIR) && !(await present(join(dir, "model_index.json")))) {
     console.error(`darkroom: ${DEFAULT_MODEL_DIR} missing; generating the tiny model…`);
     await generateTinyModel(dir);

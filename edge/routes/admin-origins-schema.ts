@@ -1,6 +1,7 @@
 // Schemas of the admin origins API and how a registry row plus its board health is presented.
 import { z } from "@hono/zod-openapi";
 import { LoadReportSchema } from "../../protocol/load";
+import { MODEL_ID_PATTERN } from "../../protocol/model-id";
 import { ORIGIN_STATES } from "../db/schema";
 import type { OriginHealth } from "../services/regions/board-store";
 import { type BreakerPolicy, breakerState, closedBreaker } from "../services/regions/breaker";
@@ -14,7 +15,7 @@ const settings = {
   continents: list(z.string().regex(/^[A-Z0-9]{2}$/, "must be a continent code such as 'NA'")),
   colos: list(z.string().regex(/^[A-Z]{3}$/, "must be a colo (IATA) code such as 'IAD'")),
   weight: z.number().min(0).max(1_000_000),
-  models: list(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/)),
+  models: list(z.string().regex(MODEL_ID_PATTERN)),
   state: z.enum(ORIGIN_STATES),
 };
 

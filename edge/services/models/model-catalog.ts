@@ -1,12 +1,13 @@
 // The model ids this deployment serves (the MODELS binding, a JSON list), what `model` accepts besides "default".
 import { z } from "zod";
+import { MODEL_ID_PATTERN } from "../../../protocol/model-id";
 
 /** The origin's model id is its model folder's name; the local stack serves the generated tiny model. */
 export const DEFAULT_MODEL_IDS: readonly string[] = Object.freeze(["tiny-sd"]);
 /** `model: "default"` lets the origin pick the model it serves. */
 export const DEFAULT_MODEL_ALIAS = "default";
 
-const ModelIdsSchema = z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/)).min(1);
+const ModelIdsSchema = z.array(z.string().regex(MODEL_ID_PATTERN)).min(1);
 const parsed = new Map<string, readonly string[]>();
 
 /** Unset or empty → the default list. Malformed configuration throws: a deploy mistake, not a request's. */
