@@ -1,10 +1,15 @@
-// Prompt embeddings keyed by (text-encoder content hash, token ids): a hit skips the text encoder.
+// Prompt embeddings keyed by (text-encoder content hash, tenant, token ids): a hit skips the text encoder.
 import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 
-export function embeddingKey(modelSha256: string, ids: Int32Array): string {
+/**
+ * `scope` is the tenant: a hit is faster than a miss by the text encoder's time, which an origin
+ * reports (`text_encode_ms`), so a shared entry would tell one tenant that another used a prompt.
+ */
+export function embeddingKey(modelSha256: string, ids: Int32Array, scope = ""): string {
   const hash = createHash("sha256")
     .update(modelSha256)
+    .update(`\0${scope}\0`)
     .update(new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength));
   return hash.digest("hex");
 }

@@ -3,6 +3,8 @@ import { LRUCache } from "lru-cache";
 
 /** Everything a latent at step k depends on: a different model hash can never hit. */
 export interface LatentOrigin {
+  /** Only the tenant whose request made it may resume from it. */
+  tenantId: string;
   modelSha256: string;
   embeddingKey: string;
   seed: number;
@@ -17,7 +19,7 @@ export interface CachedLatent {
 }
 
 export function latentKey(o: LatentOrigin, step: number): string {
-  return [o.modelSha256, o.embeddingKey, o.seed, o.scheduler, o.steps, step].join("|");
+  return [o.tenantId, o.modelSha256, o.embeddingKey, o.seed, o.scheduler, o.steps, step].join("|");
 }
 
 export class LatentCache {
@@ -45,16 +47,18 @@ export class LatentCache {
     this.latents.set(latentKey(origin, step), { origin, step, latent });
   }
 
-  /** The latent of image `imageIndex` of an earlier request after `step` steps, if still cached. */
+  /** The latent of image `imageIndex` of an earlier request after `step` steps, if still cached
+   *  and made for the same tenant (another tenant's reads as not cached). */
   find(
     requestId: string,
     imageIndex: number,
     step: number,
     modelSha256: string,
+    tenantId: string,
   ): CachedLatent | null {
     const origin = this.byRequest.get(`${requestId}#${imageIndex}`);
     const hit =
-      origin && origin.modelSha256 === modelSha256
+      origin && origin.modelSha256 === modelSha256 && origin.tenantId === tenantId
         ? this.latents.get(latentKey(origin, step))
         : undefined;
     if (hit) this.hits += 1;

@@ -68,16 +68,18 @@ export class DiffusionPipeline {
     return { h: Math.floor(height / f), w: Math.floor(width / f) };
   }
 
-  /** Token ids → text-encoder states, through the embedding cache; misses share one encoder call. */
+  /** Token ids → text-encoder states, through the embedding cache (per tenant: `scope`); misses
+   *  share one encoder call. */
   async encodePrompts(
     prompt: string,
     negative: string,
     guided: boolean,
+    scope = "",
   ): Promise<PromptEmbeddings> {
     const ids = guided
       ? [this.tokenizer.encode(prompt), this.tokenizer.encode(negative)]
       : [this.tokenizer.encode(prompt)];
-    const keys = ids.map((row) => embeddingKey(this.model.sha256, row));
+    const keys = ids.map((row) => embeddingKey(this.model.sha256, row, scope));
     const states = keys.map((k) => this.embeddings.get(k));
     const missing = states.flatMap((s, i) => (s ? [] : [i]));
     if (missing.length > 0) {

@@ -1,7 +1,7 @@
 // The three things a step boundary does to work: start it (encode, seed rows), advance it, finish it.
 import { advanceRows, type DenoiseRow } from "../engine/denoise-row";
 import type { LatentCache, LatentOrigin } from "../engine/latent-cache";
-import type { DiffusionPipeline } from "../engine/pipeline";
+import { type DiffusionPipeline, imageSeed } from "../engine/pipeline";
 import type { JobOutcome } from "./job-scheduler";
 import type { WorkItem } from "./work-item";
 
@@ -36,6 +36,7 @@ function originOf(
 ): LatentOrigin {
   const p = item.params;
   return {
+    tenantId: item.job.tenantId ?? "",
     modelSha256: ctx.pipeline.model.sha256,
     embeddingKey,
     seed,
@@ -48,10 +49,12 @@ function originOf(
 export async function startItem(ctx: StepContext, item: WorkItem): Promise<JobOutcome | null> {
   const p = item.params;
   const t0 = ctx.now();
+  const tenant = item.job.tenantId ?? "";
   const emb = await ctx.pipeline.encodePrompts(
     p.prompt,
     p.negative_prompt,
     item.rowsPerImage === 2,
+    tenant,
   );
   item.textEncodeMs = ctx.now() - t0;
   const rows = ctx.pipeline.initialRows(p, emb.cond, emb.uncond);
@@ -62,15 +65,18 @@ export async function startItem(ctx: StepContext, item: WorkItem): Promise<JobOu
       ref.imageIndex,
       ref.fromStep,
       ctx.pipeline.model.sha256,
+      tenant,
     );
     if (!cached) return { ok: false, reason: "latent_not_found" };
     const o = cached.origin;
-    if (o.scheduler !== p.scheduler || o.steps !== p.steps || o.seed !== p.seed || p.n !== 1) {
-      const message = `resume needs n=1, scheduler ${o.scheduler}, steps ${o.steps}, seed ${o.seed}`;
+    // The cached latent carries its image's own seed (the request's, offset by the image index).
+    const seed = imageSeed(p.seed, ref.imageIndex);
+    if (o.scheduler !== p.scheduler || o.steps !== p.steps || o.seed !== seed || p.n !== 1) {
+      const message = `resume needs n=1 and the original request's scheduler, steps and seed`;
       return { ok: false, reason: "latent_mismatch", message };
     }
-    rows[0]!.sample = cached.latent.slice();
-    rows[0]!.step = ref.fromStep;
+    // Its seed too: the ancestral and LCM steps draw their noise from it.
+    rows[0] = { ...rows[0]!, seed, sample: cached.latent.slice(), step: ref.fromStep };
     item.stepsDone = ref.fromStep;
   }
   item.rows = rows;

@@ -20,6 +20,8 @@ export interface GenerationJob {
   tier: Tier;
   priority: number;
   params: GenerateParams;
+  /** Whose cached embeddings and latents this job may use: only its own tenant's. */
+  tenantId?: string;
   /** Time left until the result is worthless, in ms from submission. */
   budgetMs: number;
   /** Serve with fewer steps or the fast tier rather than refuse, when the deadline demands it. */

@@ -108,7 +108,7 @@ describe("continuous batching on the real runtime", () => {
         job("edit", edit, { resumeFrom: { requestId: "original", imageIndex: 0, fromStep: k } }),
       ),
     );
-    const cached = batcher.latents!.find("original", 0, k, pipeline.model.sha256)!;
+    const cached = batcher.latents!.find("original", 0, k, pipeline.model.sha256, "")!;
     const emb = await pipeline.encodePrompts(edit.prompt, quality.negative_prompt, true);
     const row: DenoiseRow = {
       scheduler: createScheduler(quality.scheduler, pipeline.model.schedulerConfig, quality.steps),
@@ -124,6 +124,32 @@ describe("continuous batching on the real runtime", () => {
     expect(Buffer.from(toRgb8(pixels!, 256, 256)).equals(Buffer.from(edited))).toBe(true);
     const fromScratch = bytesOf(await batcher.submit(job("scratch", edit)));
     expect(maxByteDiff(fromScratch, edited)).toBeGreaterThan(8);
+  });
+
+  it("keeps prompt embeddings per tenant: another tenant's same prompt is a miss", async () => {
+    const batcher = new ContinuousBatcher(pipeline);
+    const prompt = { prompt: "an orange kite over the dunes", negative_prompt: "fog" };
+    await batcher.submit(job("t1", prompt, { tenantId: "ten_a" }));
+    const misses = pipeline.embeddings.misses;
+    await batcher.submit(job("t2", prompt, { tenantId: "ten_b" }));
+    expect(pipeline.embeddings.misses - misses).toBe(2);
+    const hits = pipeline.embeddings.hits;
+    await batcher.submit(job("t3", prompt, { tenantId: "ten_a" }));
+    expect(pipeline.embeddings.hits - hits).toBe(2);
+  });
+
+  it("resumes image 1 of a request given that request's own seed, and never another tenant's", async () => {
+    const batcher = new ContinuousBatcher(pipeline);
+    await batcher.submit(job("pair", { n: 2 }, { tenantId: "ten_a" }));
+    const ref = { requestId: "pair", imageIndex: 1, fromStep: 2 };
+    const own = await batcher.submit(
+      job("edit1", { n: 1 }, { tenantId: "ten_a", resumeFrom: ref }),
+    );
+    expect(own.ok).toBe(true);
+    const other = await batcher.submit(
+      job("edit2", { n: 1 }, { tenantId: "ten_b", resumeFrom: ref }),
+    );
+    expect(other).toMatchObject({ ok: false, reason: "latent_not_found" });
   });
 
   it("refuses an edit whose latent is not cached, or whose schedule differs", async () => {

@@ -18,6 +18,7 @@ export function jobFor(
     tier: req.tier,
     priority: req.priority,
     params: req,
+    tenantId: req.tenant_id,
     budgetMs,
     allowDegrade: req.allow_degrade,
     resumeFrom: req.resume && {
