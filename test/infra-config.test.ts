@@ -5,6 +5,29 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ORIGIN_SETTINGS, unknownSettings } from "../origin/config";
 
+const MANIFEST = "infra/k8s/origin.yaml";
+
+/** The lines nested under the first `key:` of a YAML file (indented deeper than it), comments dropped. */
+function yamlBlock(text: string, key: string): string {
+  const lines = text.split("\n");
+  const start = lines.findIndex((l) => l.trimStart().startsWith(`${key}:`));
+  if (start < 0) return "";
+  const indent = (l: string) => l.length - l.trimStart().length;
+  const body: string[] = [lines[start]!];
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
+    if (indent(line) <= indent(lines[start]!)) break;
+    body.push(line);
+  }
+  return body.join("\n");
+}
+
+/** The first number captured by `pattern` in `text`, or NaN (so a comparison with it fails). */
+function numberIn(text: string, pattern: RegExp): number {
+  const m = pattern.exec(text);
+  return m ? Number(m[1]!.replace(/_/g, "")) : Number.NaN;
+}
+
 /** Variables a file sets: `- { name: X, … }` / `- name: X` (Kubernetes) or `ENV X=… Y=…` (Docker). */
 function variablesIn(path: string): string[] {
   const text = readFileSync(path, "utf8");
@@ -76,7 +99,58 @@ describe("the origin's settings", () => {
     ]) {
       expect(manifest).toMatch(setting);
     }
-    // The image's user is the one the pod runs as.
-    expect(readFileSync("infra/origin/Dockerfile", "utf8")).toMatch(/^USER node$/m);
+    // The image's user is the one the pod runs as, and numeric: a name would have to exist in the
+    // base image, and the CUDA bases the Dockerfile documents have no `node` user.
+    const user = /^USER (\d+):(\d+)$/m.exec(readFileSync("infra/origin/Dockerfile", "utf8"));
+    expect(user, "the Dockerfile's USER is uid:gid").not.toBeNull();
+    expect(manifest).toMatch(new RegExp(`runAsUser: ${user?.[1]}\\b`));
+    expect(manifest).toMatch(new RegExp(`runAsGroup: ${user?.[2]}\\b`));
+  });
+});
+
+describe("the origin's pod", () => {
+  const manifest = readFileSync(MANIFEST, "utf8");
+
+  it("leaves routing before it drains, and drains before it is killed", () => {
+    // The Service keeps routing to a deleted pod for a few seconds, while a draining origin answers
+    // new work 503 (a region failure to the edge): preStop waits that out before SIGTERM.
+    const preStop = numberIn(
+      yamlBlock(manifest, "preStop"),
+      /command: \[\s*"sleep",\s*"(\d+)"\s*\]/,
+    );
+    expect(preStop).toBeGreaterThanOrEqual(5);
+    // The grace period runs from preStop's start; after SIGTERM the origin drains for up to
+    // DARKROOM_DRAIN_TIMEOUT_MS, then hands work back and exits within ABANDON_GRACE_MS.
+    const drainMs = numberIn(manifest, /DARKROOM_DRAIN_TIMEOUT_MS, value: "(\d+)"/);
+    const abandonMs = numberIn(
+      readFileSync("origin/main.ts", "utf8"),
+      /const ABANDON_GRACE_MS = ([\d_]+);/,
+    );
+    const grace = numberIn(manifest, /terminationGracePeriodSeconds: (\d+)/);
+    expect(grace).toBeGreaterThan(preStop + (drainMs + abandonMs) / 1000);
+  });
+
+  it("starts liveness only once the model is loaded and warm", () => {
+    // /healthz answers as soon as the process listens, long before a multi-GB model is in.
+    const startup = yamlBlock(manifest, "startupProbe");
+    expect(startup).toMatch(/path: \/readyz\b/);
+    const budgetS =
+      numberIn(startup, /periodSeconds: (\d+)/) * numberIn(startup, /failureThreshold: (\d+)/);
+    expect(budgetS).toBeGreaterThanOrEqual(20 * 60);
+  });
+
+  it("reserves the local disk its emptyDirs may fill", () => {
+    const gi = (text: string) =>
+      [...text.matchAll(/(?:sizeLimit|ephemeral-storage): (\d+)Gi\b/g)].reduce(
+        (sum, m) => sum + Number(m[1]),
+        0,
+      );
+    const emptyDirs = gi(yamlBlock(manifest, "volumes"));
+    expect(emptyDirs).toBeGreaterThan(0);
+    const resources = yamlBlock(manifest, "resources");
+    for (const kind of ["requests", "limits"]) {
+      const line = resources.split("\n").find((l) => l.trimStart().startsWith(`${kind}:`)) ?? "";
+      expect(gi(line), kind).toBeGreaterThanOrEqual(emptyDirs);
+    }
   });
 });

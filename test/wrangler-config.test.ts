@@ -1,8 +1,10 @@
 // wrangler.toml as wrangler itself reads it: [env.*] sections inherit no bindings or vars, so each
 // environment must repeat every binding the Worker uses (edge/env.ts), and deploy without warnings.
 
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { unstable_readConfig } from "wrangler";
+import { DEFAULT_MODEL_IDS, modelIds } from "../edge/services/models/model-catalog";
 
 /** The parts of wrangler's resolved config this test reads. */
 interface Config {
@@ -14,6 +16,7 @@ interface Config {
   durable_objects: { bindings: Array<{ name: string; class_name: string }> };
   migrations: Array<{ new_sqlite_classes?: string[] }>;
   triggers: { crons?: string[] };
+  observability?: { enabled?: boolean };
 }
 
 /** The config of `env` (undefined: local development) and whatever wrangler warned about it. */
@@ -22,6 +25,12 @@ function read(env: string | undefined): { config: Config; warnings: string[] } {
   const config = unstable_readConfig({ config: "wrangler.toml", env }) as unknown as Config;
   const warnings = warn.mock.calls.map((call) => call.map(String).join(" "));
   return { config, warnings };
+}
+
+/** Every `[env.NAME]` of wrangler.toml, so an environment added later is checked too. */
+function deployedEnvironments(): string[] {
+  const toml = readFileSync("wrangler.toml", "utf8");
+  return [...toml.matchAll(/^\[env\.([A-Za-z0-9_-]+)\]$/gm)].map((m) => m[1]!);
 }
 
 afterEach(() => {
@@ -80,6 +89,34 @@ describe("wrangler.toml", () => {
     expect(read(undefined).config.vars.WEBHOOK_ALLOW_INSECURE).toBe("true");
     for (const env of ["staging", "production"]) {
       expect(read(env).config.vars.WEBHOOK_ALLOW_INSECURE).toBe("false");
+    }
+  });
+
+  it("lists in every deployed environment the models its origins serve, not the dev model", () => {
+    // The id infra/k8s/origin.yaml deploys the origins' model under (DARKROOM_MODEL_ID): the edge
+    // routes a `model` only to origins that report that id.
+    const origin = /DARKROOM_MODEL_ID, value: "?([^"\s}]+)"?/.exec(
+      readFileSync("infra/k8s/origin.yaml", "utf8"),
+    )?.[1];
+    expect(origin, "infra/k8s/origin.yaml sets DARKROOM_MODEL_ID").toBeDefined();
+    const environments = deployedEnvironments();
+    expect(environments).toEqual(expect.arrayContaining(["staging", "production"]));
+    for (const env of environments) {
+      const raw = read(env).config.vars.MODELS;
+      expect(typeof raw, `${env} sets MODELS`).toBe("string");
+      // The edge's own parser: a malformed list or id would throw on the first request.
+      const ids = modelIds(raw as string);
+      expect(
+        ids.filter((id) => DEFAULT_MODEL_IDS.includes(id)),
+        env,
+      ).toEqual([]);
+      expect(ids, env).toContain(origin);
+    }
+  });
+
+  it("keeps Workers Logs on in every deployed environment", () => {
+    for (const env of deployedEnvironments()) {
+      expect(read(env).config.observability?.enabled, env).toBe(true);
     }
   });
 

@@ -51,7 +51,7 @@ function spawnOrigin(
       DARKROOM_MODEL_DIR: config.modelDir,
       ORIGIN_SHARED_SECRET: config.originSecret,
       // Origins share two cores: one intra-op thread each keeps them from fighting.
-      DARKROOM_INTRA_OP_THREADS: process.env.DARKROOM_INTRA_OP_THREADS ?? "1",
+      DARKROOM_INTRA_OP_THREADS: process.env.DARKROOM_INTRA_OP_THREADS || "1",
       ...config.originEnv,
     },
     logPath: join(config.logDir, `origin-${origin.region}.log`),

@@ -63,7 +63,8 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number, allowZero 
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStackConfig {
-  const persistDir = resolve(REPO_ROOT, env.LOCAL_STACK_PERSIST_DIR ?? ".wrangler/state");
+  // `||`, not `??`: a variable set but empty means the default, not the repository root.
+  const persistDir = resolve(REPO_ROOT, env.LOCAL_STACK_PERSIST_DIR || ".wrangler/state");
   return {
     edgePort: port(env, "EDGE_PORT", 8787),
     inspectorPort: port(env, "EDGE_INSPECTOR_PORT", 0, true),
@@ -75,7 +76,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStackC
     originSecret: env.ORIGIN_SHARED_SECRET || randomBytes(24).toString("base64url"),
     persistDir,
     logDir: join(REPO_ROOT, ".wrangler", "local-stack"),
-    modelDir: resolve(REPO_ROOT, env.DARKROOM_MODEL_DIR ?? "models/tiny-sd"),
+    modelDir: resolve(REPO_ROOT, env.DARKROOM_MODEL_DIR || "models/tiny-sd"),
     originEnv: {},
   };
 }
