@@ -139,6 +139,18 @@ describe("readiness", () => {
     expect((await app.request("/readyz")).status).toBe(503);
   });
 
+  it("keeps a failed model URL's credentials out of the public probes", async () => {
+    const { app, state } = makeApp();
+    state.markFailed(
+      "Model manifest https://user:pw@bucket.example/m/manifest.json?X-Amz-Signature=SECRETSIG&X-Amz-Credential=AKIAX could not be read (403).",
+    );
+    for (const path of ["/healthz", "/readyz"]) {
+      const text = await (await app.request(path)).text();
+      expect(text).toContain("https://bucket.example/m/manifest.json could not be read (403).");
+      expect(text).not.toMatch(/SECRETSIG|AKIAX|user:pw/);
+    }
+  });
+
   it("readyz is 503 while loading and 200 once the model is warm", async () => {
     const { app, state } = makeApp(false);
     expect((await app.request("/healthz")).status).toBe(200);

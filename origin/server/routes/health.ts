@@ -6,13 +6,30 @@ import { updateCacheRatios } from "../metrics-events";
 import type { OriginEnv } from "../origin-env";
 import type { OriginState } from "../origin-state";
 
+/**
+ * These probes are unsigned and may be public, while a failure's message can name the model's URL,
+ * and a presigned URL carries its credentials in the query: URLs lose their user info, query and
+ * fragment here. The process's log keeps the whole message.
+ */
+export function publicFailure(message: string): string {
+  return message.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, (raw) => {
+    const trailing = /[.,;:)\]]+$/.exec(raw)?.[0] ?? "";
+    try {
+      const url = new URL(raw.slice(0, raw.length - trailing.length));
+      return `${url.protocol}//${url.host}${url.pathname}${trailing}`;
+    } catch {
+      return "<url>";
+    }
+  });
+}
+
 export function healthRoutes(state: OriginState, metrics: OriginMetrics) {
   return (
     new Hono<OriginEnv>()
       // Failed for good (a dead runtime): 503, so a liveness probe restarts the process.
       .get("/healthz", (c) =>
         state.phase === "failed"
-          ? c.json({ status: "failed", error: state.failure }, 503)
+          ? c.json({ status: "failed", error: publicFailure(state.failure ?? "") }, 503)
           : c.json({ status: "ok" }),
       )
       .get("/readyz", (c) => {
@@ -20,7 +37,7 @@ export function healthRoutes(state: OriginState, metrics: OriginMetrics) {
         metrics.ready.set(ready ? 1 : 0);
         const body = {
           status: ready ? "ready" : state.phase,
-          ...(state.failure ? { error: state.failure } : {}),
+          ...(state.failure ? { error: publicFailure(state.failure) } : {}),
         };
         return c.json(body, ready ? 200 : 503);
       })
