@@ -112,7 +112,11 @@ export const idempotencyRecords = sqliteTable(
     }>(),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.key] })],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.key] }),
+    // The cron's purge of expired records reads them oldest first.
+    index("idempotency_records_created_idx").on(t.createdAt),
+  ],
 );
 
 export const safetyTerms = sqliteTable(

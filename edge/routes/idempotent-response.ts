@@ -53,8 +53,24 @@ export async function respondIdempotently<T extends object, S extends 200 | 202 
     throw error;
   }
   // Delivered and charged already: a failure to remember it must not turn the answer into a 500.
-  await store.complete(tenantId, key, response).catch(logStoreFailure);
+  const kept = c.get("auth").tenant.storePrompts ? response : withoutPromptText(response);
+  await store.complete(tenantId, key, kept).catch(logStoreFailure);
   return respond<T, S>(c, response, status);
+}
+
+/**
+ * The copy kept for replays, for a tenant whose policy keeps no prompt text: without the
+ * `revised_prompt` of each image (the cleaned prompt itself). A replay answers without it.
+ */
+function withoutPromptText<T extends object>(response: StoredResponse & { body: T }) {
+  const data = (response.body as { data?: unknown }).data;
+  if (!Array.isArray(data)) return response;
+  const images = data.map((image: unknown) => {
+    if (typeof image !== "object" || image === null || !("revised_prompt" in image)) return image;
+    const { revised_prompt: _dropped, ...rest } = image as Record<string, unknown>;
+    return rest;
+  });
+  return { ...response, body: { ...response.body, data: images } };
 }
 
 function logStoreFailure(error: unknown): void {

@@ -35,6 +35,30 @@ describe("Idempotency-Key", () => {
     expect(await usageOf(key)).toMatchObject({ images_used: 2, images_reserved: 0 });
   });
 
+  it.each([
+    [false, undefined],
+    [true, "a red fox"],
+  ])(
+    "keeps the cleaned prompt in the stored copy only when the tenant stores prompts (%s)",
+    async (storePrompts, replayedPrompt) => {
+      installFakeOrigin();
+      const { key, tenantId } = await tenantWithKey({ store_prompts: storePrompts });
+      const body = { prompt: "a red\u200B fox" };
+      const first = (await (await generate(key, body, withKey("idem-p"))).json()) as ImagesResponse;
+      expect(first.data[0]?.revised_prompt).toBe("a red fox");
+      const replay = await generate(key, body, withKey("idem-p"));
+      expect(replay.headers.get("idempotent-replayed")).toBe("true");
+      const again = (await replay.json()) as ImagesResponse;
+      expect(again.data[0]?.revised_prompt).toBe(replayedPrompt);
+      const row = await env.DB.prepare(
+        "select response from idempotency_records where tenant_id = ?",
+      )
+        .bind(tenantId)
+        .first<{ response: string }>();
+      expect(row?.response.includes("a red fox")).toBe(storePrompts);
+    },
+  );
+
   it("answers 409 idempotency_conflict to the same key with a different body", async () => {
     installFakeOrigin();
     const { key } = await tenantWithKey();

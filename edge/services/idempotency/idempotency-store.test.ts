@@ -2,7 +2,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../db/client";
-import { D1IdempotencyStore, IDEMPOTENCY_TTL_MS, IN_PROGRESS_LEASE_MS } from "./idempotency-store";
+import {
+  D1IdempotencyStore,
+  IDEMPOTENCY_TTL_MS,
+  IN_PROGRESS_LEASE_MS,
+  INLINE_BODY_LIMIT,
+} from "./idempotency-store";
 
 function storeAt(start = Date.UTC(2026, 0, 1)) {
   let now = start;
@@ -48,5 +53,28 @@ describe("D1IdempotencyStore", () => {
     expect(await store.claim("ten_a", "k3", "h")).toEqual({ kind: "claimed" });
     await store.release("ten_a", "k3");
     expect(await store.claim("ten_a", "k3", "h2")).toEqual({ kind: "claimed" });
+  });
+
+  it("purges what no repeat can use any more, with its body in R2, and keeps the rest", async () => {
+    const { store, advance } = storeAt(Date.UTC(2026, 1, 1));
+    await store.purgeExpired(); // the other tests' records, all long expired by then
+    const big = { ...DONE, body: { data: "x".repeat(INLINE_BODY_LIMIT + 1) } };
+    await store.claim("ten_p", "old-big", "h");
+    await store.complete("ten_p", "old-big", big);
+    await store.claim("ten_p", "old-claim", "h");
+    advance(IN_PROGRESS_LEASE_MS);
+    await store.claim("ten_p", "recent", "h");
+    await store.complete("ten_p", "recent", DONE);
+    const before = await env.IMAGES.list({ prefix: "idempotency/ten_p/" });
+    expect(before.objects).toHaveLength(1);
+    // The abandoned claim is past its lease; the big completed record is not yet past its day.
+    expect(await store.purgeExpired()).toBe(1);
+    advance(IDEMPOTENCY_TTL_MS - IN_PROGRESS_LEASE_MS);
+    expect(await store.purgeExpired()).toBe(1);
+    expect((await env.IMAGES.list({ prefix: "idempotency/ten_p/" })).objects).toHaveLength(0);
+    expect(await store.claim("ten_p", "recent", "h")).toEqual({ kind: "replay", response: DONE });
+    advance(IN_PROGRESS_LEASE_MS);
+    expect(await store.purgeExpired()).toBe(1);
+    expect(await store.claim("ten_p", "recent", "other")).toEqual({ kind: "claimed" });
   });
 });

@@ -32,6 +32,9 @@ export interface IdempotencyStore {
   release(tenantId: string, key: string): Promise<void>;
 }
 
+/** Records the cron drops per run (one a minute): well above what a busy edge expires per minute. */
+export const PURGE_BATCH = 1_000;
+
 export class D1IdempotencyStore implements IdempotencyStore {
   constructor(
     private readonly db: Database,
@@ -82,6 +85,32 @@ export class D1IdempotencyStore implements IdempotencyStore {
     await this.db
       .delete(idempotencyRecords)
       .where(and(this.match(tenantId, key), eq(idempotencyRecords.status, "in_progress")));
+  }
+
+  /**
+   * Drops up to `limit` records no repeat can use any more (completed past the TTL, claims past their
+   * lease), oldest first, with their bodies in R2: a stored response holds the images, so keeping
+   * it past its day would keep a tenant's images where no retention setting reaches. Returns how
+   * many went.
+   */
+  async purgeExpired(limit = PURGE_BATCH): Promise<number> {
+    const at = this.now();
+    const r = idempotencyRecords;
+    const expired = sql`(${r.status} = 'completed' and ${r.createdAt} <= ${at - IDEMPOTENCY_TTL_MS})
+      or (${r.status} = 'in_progress' and ${r.createdAt} <= ${at - IN_PROGRESS_LEASE_MS})`;
+    const oldest = this.db
+      .select({ rowid: sql`rowid` })
+      .from(r)
+      .where(expired)
+      .orderBy(r.createdAt)
+      .limit(limit);
+    const gone = await this.db
+      .delete(r)
+      .where(sql`rowid in ${oldest}`)
+      .returning({ response: r.response });
+    const bodies = gone.flatMap(({ response }) => (response?.bodyRef ? [response.bodyRef] : []));
+    if (bodies.length > 0) await this.bucket.delete(bodies);
+    return gone.length;
   }
 
   private match(tenantId: string, key: string) {
