@@ -63,6 +63,34 @@ describe("admin origins", () => {
     await remove("eu");
   });
 
+  it("requires https for an origin off loopback outside development, on create and patch", async () => {
+    const token = "prod-admin-token-0123456789";
+    const production = { token, bindings: { ENVIRONMENT: "production", ADMIN_TOKEN: token } };
+    const plain = await adminCall<ErrorEnvelope>("/admin/origins", {
+      ...production,
+      json: { region: "ap", url: "http://ap.example" },
+    });
+    expect(plain.status).toBe(400);
+    expect(plain.body.error).toMatchObject({ code: "invalid_request", param: "url" });
+    for (const url of ["https://ap.example", "http://127.0.0.1:8801"]) {
+      const ok = await adminCall("/admin/origins", { ...production, json: { region: "ap", url } });
+      expect(ok.status, url).toBe(201);
+      await remove("ap");
+    }
+    await adminCall("/admin/origins", {
+      ...production,
+      json: { region: "ap", url: "https://ap.example" },
+    });
+    const patched = await adminCall<ErrorEnvelope>("/admin/origins/ap", {
+      ...production,
+      method: "PATCH",
+      json: { url: "http://ap.example" },
+    });
+    expect(patched.status).toBe(400);
+    expect(patched.body.error.param).toBe("url");
+    await remove("ap");
+  });
+
   it("patches any field but the region, and 404s an unknown one", async () => {
     await adminCall("/admin/origins", { json: { region: "ap", url: "http://ap.test" } });
     const patched = await adminCall("/admin/origins/ap", {

@@ -102,6 +102,7 @@ const deleteOrigin = createRoute({
 export const adminOrigins = newRouter()
   .openapi(createOrigin, async (c) => {
     const body = c.req.valid("json");
+    requireTls(c, body.url);
     const created = await c.var.services.originRegistry.create(body);
     if (!created.ok) {
       throw new ApiError("conflict", `An origin with region '${body.region}' already exists.`, {
@@ -129,6 +130,7 @@ export const adminOrigins = newRouter()
   .openapi(patchOrigin, async (c) => {
     const { region } = c.req.valid("param");
     const patch = toPatch(c.req.valid("json"));
+    requireTls(c, patch.url);
     const origin = await c.var.services.originRegistry.update(region, patch);
     if (!origin) throw originNotFound(region);
     return c.json(presentOrigin(origin), 200);
@@ -141,6 +143,23 @@ export const adminOrigins = newRouter()
     forgetRegion(region);
     return c.json({ region, deleted: true as const }, 200);
   });
+
+/**
+ * Outside development an origin is reached over https: the signed calls carry prompts and images,
+ * and plain http would show them (and a replayable signature) to every network on the way.
+ * Loopback stays allowed, for an origin beside the edge behind its own TLS.
+ */
+function requireTls(c: Context<AppEnv>, url: string | undefined): void {
+  if (url === undefined || c.env.ENVIRONMENT === "development") return;
+  const { protocol, hostname } = new URL(url);
+  const loopback = hostname === "localhost" || hostname === "[::1]" || /^127\./.test(hostname);
+  if (protocol === "https:" || loopback) return;
+  throw new ApiError(
+    "invalid_request",
+    "Origin URLs must use https outside development: the calls carry prompts and images.",
+    { param: "url" },
+  );
+}
 
 async function listWithHealth(c: Context<AppEnv>) {
   const origins = await c.var.services.originRegistry.list();
