@@ -26,6 +26,10 @@ export const tenants = sqliteTable("tenants", {
   /** Region tag the tenant's requests must stay in; null means any region. */
   residency: text("residency"),
   storePrompts: integer("store_prompts", { mode: "boolean" }).notNull().default(false),
+  /** Which derivation of the tenant's webhook secret is current; bumped by a rotation. */
+  webhookSecretVersion: integer("webhook_secret_version").notNull().default(0),
+  /** When it was last rotated: the previous secret still signs for a while after. */
+  webhookSecretRotatedAt: integer("webhook_secret_rotated_at", { mode: "timestamp_ms" }),
   createdAt: createdAt(),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });

@@ -3,6 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { TIERS } from "../../protocol/tiers";
 import { ApiError } from "../errors/api-error";
 import type { Tenant, TenantPatch } from "../services/tenants/tenant-store";
+import { ROTATION_OVERLAP_MS } from "../services/webhooks/tenant-webhook-secret";
 import { ADMIN_SECURITY, errorResponses, json, newRouter } from "./router";
 
 const NO_CONTROL_CHARS = /^[^\p{Cc}]*$/u;
@@ -135,6 +136,30 @@ const patchTenant = createRoute({
   },
 });
 
+const WebhookSecretRotationSchema = z
+  .object({
+    object: z.literal("webhook_secret_rotation"),
+    tenant_id: z.string(),
+    version: z.number().int(),
+    rotated_at: z.string(),
+    previous_valid_until: z.string().openapi({
+      description: "Deliveries carry a second signature, by the previous secret, until then",
+    }),
+  })
+  .openapi("WebhookSecretRotation");
+
+const rotateWebhookSecret = createRoute({
+  method: "post",
+  path: "/admin/tenants/{id}/webhook-secret/rotate",
+  summary: "Give a tenant a new webhook signing secret (after a leak, or routinely)",
+  security: ADMIN_SECURITY,
+  request: { params: TenantParams },
+  responses: {
+    200: { description: "The rotation", content: json(WebhookSecretRotationSchema) },
+    ...errorResponses("invalid_api_key", "not_found"),
+  },
+});
+
 export const adminTenants = newRouter()
   .openapi(createTenant, async (c) => {
     const body = c.req.valid("json");
@@ -147,6 +172,23 @@ export const adminTenants = newRouter()
     const tenant = await c.var.services.tenants.get(id);
     if (!tenant) throw tenantNotFound(id);
     return c.json(present(tenant), 200);
+  })
+  .openapi(rotateWebhookSecret, async (c) => {
+    const { id } = c.req.valid("param");
+    const tenant = await c.var.services.tenants.rotateWebhookSecret(id);
+    if (!tenant?.webhookSecretRotatedAt) throw tenantNotFound(id);
+    c.var.audit.note({ tenantId: id });
+    const rotatedAt = tenant.webhookSecretRotatedAt.getTime();
+    return c.json(
+      {
+        object: "webhook_secret_rotation" as const,
+        tenant_id: id,
+        version: tenant.webhookSecretVersion,
+        rotated_at: new Date(rotatedAt).toISOString(),
+        previous_valid_until: new Date(rotatedAt + ROTATION_OVERLAP_MS).toISOString(),
+      },
+      200,
+    );
   })
   .openapi(patchTenant, async (c) => {
     const { id } = c.req.valid("param");

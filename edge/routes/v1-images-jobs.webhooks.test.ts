@@ -8,6 +8,7 @@ import {
 import { verifyWebhook } from "../services/webhooks/webhook-signature";
 import { installStreamingOrigin } from "../test/fake-origin-stream";
 import { tenantWithKey } from "../test/generation";
+import { adminCall } from "../test/harness";
 import { createJob, getJob, readEvents } from "../test/jobs";
 
 afterEach(() => vi.restoreAllMocks());
@@ -73,5 +74,40 @@ describe("webhook_url on a job", () => {
     expect(await verifyWebhook(secret, second.headers, second.body)).toMatchObject({ ok: true });
     const stranger = await tenantWebhookSecret(master, "ten_other");
     expect(await verifyWebhook(stranger, second.headers, second.body)).toMatchObject({ ok: false });
+  });
+
+  it("signs with the rotated secret, and the previous one too while they overlap", {
+    timeout: 20_000,
+  }, async () => {
+    const received: Received[] = [];
+    installStreamingOrigin(
+      {},
+      {
+        other: async (request) => {
+          received.push({ headers: request.headers, body: await request.text() });
+          return new Response(null, { status: 204 });
+        },
+      },
+    );
+    const { key, tenantId } = await tenantWithKey();
+    const rotated = await adminCall(`/admin/tenants/${tenantId}/webhook-secret/rotate`, {
+      method: "POST",
+    });
+    expect(rotated.status).toBe(200);
+    const webhook_url = "https://hooks.example.com/darkroom";
+    const { status, body } = await createJob(key, { prompt: "a fox", steps: 8, webhook_url });
+    expect(status).toBe(202);
+    await readEvents(key, body.id);
+    await vi.waitFor(() => expect(received).toHaveLength(1), { timeout: 15_000, interval: 100 });
+    const [delivery] = received as [Received];
+    expect(delivery.headers.get("webhook-signature")?.split(" ")).toHaveLength(2);
+    const master = webhookMasterSecret(env) ?? "";
+    for (const version of [1, 0]) {
+      const secret = await tenantWebhookSecret(master, tenantId, version);
+      expect(
+        await verifyWebhook(secret, delivery.headers, delivery.body),
+        `v${version}`,
+      ).toMatchObject({ ok: true });
+    }
   });
 });

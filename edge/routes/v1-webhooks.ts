@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../errors/api-error";
 import {
+  ROTATION_OVERLAP_MS,
   tenantWebhookSecret,
   webhookMasterSecret,
 } from "../services/webhooks/tenant-webhook-secret";
@@ -14,6 +15,17 @@ const WebhookSecretSchema = z
       description: "whsec_<base64>: the HMAC-SHA256 key (base64-decoded) of webhook-signature",
       example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     }),
+    version: z.number().int().openapi({
+      description: "Bumped by each rotation (POST /admin/tenants/{id}/webhook-secret/rotate)",
+    }),
+    previous_valid_until: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "After a rotation, deliveries also carry a signature by the previous secret until then " +
+          "(ISO 8601); null when none does",
+      }),
     scheme: z.literal("standard-webhooks-v1").openapi({
       description:
         "Headers webhook-id, webhook-timestamp, webhook-signature: v1,<base64 HMAC of " +
@@ -41,10 +53,24 @@ export const v1Webhooks = newRouter().openapi(getWebhookSecret, async (c) => {
       headers: { "retry-after": "60", "x-should-retry": "false" },
     });
   }
-  const secret = await tenantWebhookSecret(master, c.var.auth.tenantId);
+  // From D1, not the key's cached tenant: right after a rotation this is the secret that signs.
+  const tenant = await c.var.services.tenants.get(c.var.auth.tenantId);
+  const version = tenant?.webhookSecretVersion ?? 0;
+  const secret = await tenantWebhookSecret(master, c.var.auth.tenantId, version);
+  const rotatedAt = tenant?.webhookSecretRotatedAt?.getTime() ?? null;
+  const overlapEnd = rotatedAt === null ? null : rotatedAt + ROTATION_OVERLAP_MS;
   c.header("cache-control", "no-store");
   return c.json(
-    { object: "webhook_secret" as const, secret, scheme: "standard-webhooks-v1" as const },
+    {
+      object: "webhook_secret" as const,
+      secret,
+      version,
+      previous_valid_until:
+        version > 0 && overlapEnd !== null && overlapEnd > Date.now()
+          ? new Date(overlapEnd).toISOString()
+          : null,
+      scheme: "standard-webhooks-v1" as const,
+    },
     200,
   );
 });

@@ -23,6 +23,7 @@ import {
   enqueueJobWebhook,
   jobWebhookDeliveries,
   jobWebhookOutbox,
+  jobWebhookQueue,
   webhookSend,
 } from "./job-webhooks";
 import { cancelAtOrigin } from "./origin-cancel";
@@ -241,9 +242,7 @@ export class GenerationJob extends DurableObject<Bindings> {
     const services = this.services((promise) => writes.push(promise));
     await settleJob(spec, end, { gate: services.gate, audit: services.audit });
     const now = Date.now();
-    const outbox = spec.webhookUrl
-      ? await jobWebhookOutbox(this.ctx.storage.sql, this.env, spec.tenantId)
-      : null;
+    const outbox = spec.webhookUrl ? jobWebhookQueue(this.ctx.storage.sql, this.env) : null;
     const terminal = terminalEvent(spec, end);
     // State, log, push and webhook together (no await between): a reader sees all or none.
     this.store.finished(end, now, now + retentionMs(this.env), retainedSpec(spec));
@@ -259,7 +258,7 @@ export class GenerationJob extends DurableObject<Bindings> {
     const row = this.store.load();
     if (!row?.expiresAtMs) return;
     const webhookDue = row.spec.webhookUrl
-      ? (await jobWebhookOutbox(this.ctx.storage.sql, this.env, row.spec.tenantId))?.nextDueAtMs()
+      ? jobWebhookQueue(this.ctx.storage.sql, this.env)?.nextDueAtMs()
       : null;
     await this.ctx.storage.setAlarm(Math.min(webhookDue ?? Infinity, row.expiresAtMs));
   }

@@ -1,5 +1,7 @@
 // A job's webhook: its terminal event, signed and delivered with retries by the webhooks outbox in the job's own storage.
-import { tenantWebhookSecret, webhookMasterSecret } from "../webhooks/tenant-webhook-secret";
+import { openDatabase } from "../../db/client";
+import { D1TenantStore } from "../tenants/tenant-store";
+import { webhookMasterSecret, webhookSigningSecrets } from "../webhooks/tenant-webhook-secret";
 import type { WebhookSend } from "../webhooks/webhook-attempt";
 import { type WebhookDeliveryLog, WebhookOutbox } from "../webhooks/webhook-outbox";
 import type { OutboxSql } from "../webhooks/webhook-outbox-store";
@@ -8,17 +10,32 @@ import type { JobEvent } from "./job-spec";
 export interface JobWebhookEnv {
   WEBHOOK_SIGNING_SECRET?: string;
   ENVIRONMENT: string;
+  DB: D1Database;
 }
 
-/** Null where nothing can be signed (no secret outside development): the route then refuses webhook_url. */
+/**
+ * The outbox that delivers: signing with the tenant's current secret (and its previous one while a
+ * rotation overlaps), read from D1 at delivery, so a rotation applies to deliveries already queued.
+ * Null where nothing can be signed (no secret outside development): the route then refuses
+ * webhook_url.
+ */
 export async function jobWebhookOutbox(
   sql: OutboxSql,
   env: JobWebhookEnv,
   tenantId: string,
+  nowMs: number = Date.now(),
 ): Promise<WebhookOutbox | null> {
   const master = webhookMasterSecret(env);
   if (master === null) return null;
-  return new WebhookOutbox(sql, { secret: await tenantWebhookSecret(master, tenantId) });
+  const tenant = await new D1TenantStore(openDatabase(env.DB)).get(tenantId);
+  // A tenant deleted since has only its original derivation left to sign with.
+  const state = tenant ?? { id: tenantId, webhookSecretVersion: 0, webhookSecretRotatedAt: null };
+  return new WebhookOutbox(sql, { secret: await webhookSigningSecrets(master, state, nowMs) });
+}
+
+/** The same outbox for queueing and scheduling, which sign nothing (no D1 read); null as above. */
+export function jobWebhookQueue(sql: OutboxSql, env: JobWebhookEnv): WebhookOutbox | null {
+  return webhookMasterSecret(env) === null ? null : new WebhookOutbox(sql, { secret: [] });
 }
 
 /** The delivery log the tenant reads in GET /v1/images/jobs/{id}; reading needs no secret. */

@@ -1,5 +1,5 @@
 // Tenants in D1: create, read and patch the limits and policy each tenant runs under.
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { TIERS, type Tier } from "../../../protocol/tiers";
 import type { Database } from "../../db/client";
 import { type TenantRow, tenants } from "../../db/schema";
@@ -33,6 +33,8 @@ export interface TenantStore {
   get(id: string): Promise<Tenant | null>;
   /** Null when no such tenant. */
   update(id: string, patch: TenantPatch): Promise<Tenant | null>;
+  /** A new webhook secret (the next derivation); null when no such tenant. */
+  rotateWebhookSecret(id: string): Promise<Tenant | null>;
 }
 
 /** An explicit `undefined` (an omitted optional field) must not override a default. */
@@ -52,6 +54,8 @@ export class D1TenantStore implements TenantStore {
       ...DEFAULT_TENANT_SETTINGS,
       ...withoutUndefined(input),
       id: newId("ten"),
+      webhookSecretVersion: 0,
+      webhookSecretRotatedAt: null,
       createdAt: at,
       updatedAt: at,
     };
@@ -68,6 +72,20 @@ export class D1TenantStore implements TenantStore {
     const rows = await this.db
       .update(tenants)
       .set({ ...patch, updatedAt: this.now() })
+      .where(eq(tenants.id, id))
+      .returning();
+    return rows[0] ?? null;
+  }
+
+  async rotateWebhookSecret(id: string): Promise<Tenant | null> {
+    const at = this.now();
+    const rows = await this.db
+      .update(tenants)
+      .set({
+        webhookSecretVersion: sql`${tenants.webhookSecretVersion} + 1`,
+        webhookSecretRotatedAt: at,
+        updatedAt: at,
+      })
       .where(eq(tenants.id, id))
       .returning();
     return rows[0] ?? null;

@@ -22,11 +22,20 @@ export function webhookMasterSecret(env: WebhookSecretConfig): string | null {
   return env.ENVIRONMENT === "development" ? DEV_WEBHOOK_SIGNING_SECRET : null;
 }
 
+/** After a rotation the previous secret signs too (a second `v1,` entry) for this long, so
+ *  receivers can switch without dropping deliveries; a leaked one stops being used after it. */
+export const ROTATION_OVERLAP_MS = 24 * 60 * 60_000;
+
 /**
- * `whsec_` + base64(HMAC-SHA256(master, label + tenantId)): stable for a tenant, different per
- * tenant, and rotated for everyone by rotating WEBHOOK_SIGNING_SECRET.
+ * `whsec_` + base64(HMAC-SHA256(master, label + tenantId [+ "#" + version])): stable for a tenant
+ * and version, different per tenant, rotated for one tenant by bumping its version (admin API) and
+ * for everyone by rotating WEBHOOK_SIGNING_SECRET. Version 0 is the original derivation.
  */
-export async function tenantWebhookSecret(master: string, tenantId: string): Promise<string> {
+export async function tenantWebhookSecret(
+  master: string,
+  tenantId: string,
+  version = 0,
+): Promise<string> {
   const encoder = new TextEncoder();
   const key = await crypto.subtle.importKey(
     "raw",
@@ -35,10 +44,29 @@ export async function tenantWebhookSecret(master: string, tenantId: string): Pro
     false,
     ["sign"],
   );
-  const derived = await crypto.subtle.sign(
-    "HMAC",
-    key,
-    encoder.encode(DERIVATION_LABEL + tenantId),
-  );
+  const label = DERIVATION_LABEL + tenantId + (version === 0 ? "" : `#${version}`);
+  const derived = await crypto.subtle.sign("HMAC", key, encoder.encode(label));
   return SECRET_PREFIX + toBase64(new Uint8Array(derived));
+}
+
+export interface WebhookSecretState {
+  readonly id: string;
+  readonly webhookSecretVersion: number;
+  readonly webhookSecretRotatedAt: Date | null;
+}
+
+/** The secrets a delivery is signed with now: the current one, and within the overlap after a
+ *  rotation the previous one too. */
+export async function webhookSigningSecrets(
+  master: string,
+  tenant: WebhookSecretState,
+  nowMs: number,
+): Promise<string[]> {
+  const version = tenant.webhookSecretVersion;
+  const current = await tenantWebhookSecret(master, tenant.id, version);
+  const rotatedAt = tenant.webhookSecretRotatedAt?.getTime() ?? null;
+  if (version === 0 || rotatedAt === null || nowMs - rotatedAt >= ROTATION_OVERLAP_MS) {
+    return [current];
+  }
+  return [current, await tenantWebhookSecret(master, tenant.id, version - 1)];
 }

@@ -21,7 +21,8 @@ export interface AttemptInput {
   url: string;
   id: string;
   body: string;
-  secret: string;
+  /** Each signs (one `v1,` entry each): the tenant's secret, and its previous one while it rotates. */
+  secret: string | readonly string[];
   /** Signed as webhook-timestamp (unix seconds). */
   nowMs: number;
   timeoutMs: number;

@@ -33,8 +33,8 @@ const BATCH = 16;
 const LEASE_SLACK_MS = 5_000;
 
 export interface WebhookOutboxOptions extends Partial<RetryPolicy> {
-  /** The tenant's `whsec_…` secret (tenantWebhookSecret). Only ever used to sign; never stored. */
-  secret: string;
+  /** The tenant's `whsec_…` secret(s) (webhookSigningSecrets). Only ever used to sign; never stored. */
+  secret: string | readonly string[];
   /** For jitter; tests pin it. */
   random?: () => number;
 }

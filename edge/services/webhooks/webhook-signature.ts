@@ -69,23 +69,24 @@ async function signatureOf(key: HmacKey, id: string, timestamp: number, body: st
   return toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", key, content)));
 }
 
-/** The three headers of one delivery attempt. Throws on a malformed secret: that is a bug, not input. */
+/** The three headers of one delivery attempt, with one `v1,` signature per secret (several while a
+ *  secret rotates). Throws on a malformed secret: that is a bug, not input. */
 export async function signWebhook(
-  secret: string,
+  secrets: string | readonly string[],
   message: { id: string; timestampS: number; body: string },
 ): Promise<Record<string, string>> {
-  const keyBytes = secretKeyBytes(secret);
-  if (!keyBytes) throw new Error("webhook signing secret is malformed");
-  const signature = await signatureOf(
-    await importKey(keyBytes),
-    message.id,
-    message.timestampS,
-    message.body,
+  const signatures = await Promise.all(
+    (typeof secrets === "string" ? [secrets] : secrets).map(async (secret) => {
+      const keyBytes = secretKeyBytes(secret);
+      if (!keyBytes) throw new Error("webhook signing secret is malformed");
+      const key = await importKey(keyBytes);
+      return `v1,${await signatureOf(key, message.id, message.timestampS, message.body)}`;
+    }),
   );
   return {
     [WEBHOOK_ID_HEADER]: message.id,
     [WEBHOOK_TIMESTAMP_HEADER]: String(message.timestampS),
-    [WEBHOOK_SIGNATURE_HEADER]: `v1,${signature}`,
+    [WEBHOOK_SIGNATURE_HEADER]: signatures.join(" "),
   };
 }
 
