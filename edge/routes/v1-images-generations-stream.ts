@@ -98,7 +98,7 @@ export async function streamImages(
     });
   }
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-  const pumped = pump(opened.events, writable, shape, settle);
+  const pumped = pump(opened.events, writable, shape, settle, (errorCode) => note({ errorCode }));
   c.executionCtx.waitUntil(pumped);
   // Audited when the stream ends: with what was delivered and charged, not as the headers leave.
   c.get("audit").holdUntil(pumped);
@@ -121,6 +121,8 @@ async function pump(
   writable: WritableStream<Uint8Array>,
   shape: StreamShape,
   settle: (delivered: number) => Promise<void>,
+  /** How the stream failed, for the audit record (its HTTP status was 200 before it began). */
+  failed: (errorCode: string) => void,
 ): Promise<void> {
   const writer = writable.getWriter();
   const encoder = new TextEncoder();
@@ -132,9 +134,12 @@ async function pump(
         await writer.write(encoder.encode(`event: ${message.event}\ndata: ${message.data}\n\n`));
       }
       if (event.event === "completed") delivered = Math.min(event.data.images.length, shape.plan.n);
+      else if (event.event === "failed") failed(event.data.error.code);
+      else if (event.event === "canceled") failed("canceled");
     }
     await writer.close();
   } catch {
+    if (delivered === 0) failed("client_disconnected");
     // The client went away: closing the generator closes the origin connection, which cancels there.
     // `delivered` is set only once the completed event's images were all written, so a failure
     // after that (the close) still charges them, and one before it charges nothing.

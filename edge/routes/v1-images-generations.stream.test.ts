@@ -99,7 +99,7 @@ describe("POST /v1/images/generations with stream: true", () => {
 
   it("ends with an error event (no completed) when the origin dies mid-run, and refunds", async () => {
     installStreamingOrigin({ us: stream({ dieAt: 1 }) });
-    const { key } = await tenantWithKey();
+    const { key, tenantId } = await tenantWithKey();
     const { res, messages } = await streamGenerate(key, {
       prompt: "a fox",
       steps: 8,
@@ -111,6 +111,14 @@ describe("POST /v1/images/generations with stream: true", () => {
     expect(error.error.code).toBe("upstream_error");
     expect(error.error.request_id).toBe(res.headers.get("x-request-id"));
     expect(await usageOf(key)).toMatchObject({ images_used: 0, images_reserved: 0 });
+    // Audited as what it was: a 200 stream that ended in upstream_error, nothing charged.
+    const audit = await adminCall<{
+      data: { route: string; status: number; error_code: string | null; cost_charged: number }[];
+    }>(`/admin/audit?tenant_id=${tenantId}`);
+    const records = audit.body.data.filter((r) => r.route === "POST /v1/images/generations");
+    expect(records).toEqual([
+      expect.objectContaining({ status: 200, error_code: "upstream_error", cost_charged: 0 }),
+    ]);
   });
 
   it("answers a plain JSON error, not a stream, when no region can take it", async () => {
