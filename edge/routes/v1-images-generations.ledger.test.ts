@@ -27,6 +27,7 @@ const sent = fc.record({
 
 /** What each status may say: anything else is a wrong answer. */
 const ALLOWED: Record<number, string[]> = {
+  400: ["invalid_request"],
   409: ["idempotency_conflict"],
   429: ["insufficient_quota", "concurrency_limit"],
   502: ["upstream_error"],
@@ -63,11 +64,17 @@ function send(key: string, r: Sent): Promise<Response> {
 }
 
 /** One answer checked against what was asked; what it charged (nothing for a replay or refusal). */
-async function check(res: Response, r: Sent): Promise<{ images: number; units: number }> {
+async function check(
+  res: Response,
+  r: Sent,
+  quota: number,
+): Promise<{ images: number; units: number }> {
   const text = await res.text();
   if (res.status !== 200) {
     const { error } = JSON.parse(text) as ErrorEnvelope;
     expect(ALLOWED[res.status], `${res.status} ${error.code}`).toContain(error.code);
+    // A 400 only for more images than the whole quota, which no wait would make fit.
+    if (res.status === 400) expect([error.param, r.n > quota]).toEqual(["n", true]);
     if (r.outcome === "ok") expect(res.status, error.message).toBeLessThan(500);
     return { images: 0, units: 0 };
   }
@@ -102,7 +109,7 @@ describe("the ledger under concurrent generated traffic", () => {
         for (const wave of waves) {
           const responses = await Promise.all(wave.map((r) => send(key, r)));
           for (const [i, res] of responses.entries()) {
-            const charged = await check(res, wave[i] as Sent);
+            const charged = await check(res, wave[i] as Sent, t.quota);
             delivered += charged.images;
             units += charged.units;
           }

@@ -69,10 +69,19 @@ describe("refused before the 202", () => {
 
   it("answers 429 insufficient_quota synchronously when the job's images do not fit", async () => {
     installStreamingOrigin();
-    const { key } = await tenantWithKey({ monthly_image_quota: 1 });
+    const { key } = await tenantWithKey({ monthly_image_quota: 3 });
+    expect((await createJob(key, { prompt: "a fox", n: 2 })).status).toBe(202);
     const res = await createJob(key, { prompt: "a fox", n: 2 });
     expect(res.status).toBe(429);
     expect(res.body).toMatchObject({ error: { code: "insufficient_quota" } });
+  });
+
+  it("answers 400 naming n when the job asks for more images than the whole monthly quota", async () => {
+    installStreamingOrigin();
+    const { key } = await tenantWithKey({ monthly_image_quota: 1 });
+    const res = await createJob(key, { prompt: "a fox", n: 2 });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: { code: "invalid_request", param: "n" } });
   });
 
   it.each([
