@@ -15,11 +15,12 @@ import { adminOrigins } from "./routes/admin-origins";
 import { adminTenants } from "./routes/admin-tenants";
 import { mountApiDocs } from "./routes/api-docs";
 import { health } from "./routes/health";
-import { newRouter } from "./routes/router";
+import { allowedMethods, newRouter } from "./routes/router";
 import { v1Images } from "./routes/v1-images";
 import { v1ImagesGenerations } from "./routes/v1-images-generations";
 import { v1ImagesJobs } from "./routes/v1-images-jobs";
 import { v1ImagesJobsEvents } from "./routes/v1-images-jobs-events";
+import { v1ImagesUnsupported } from "./routes/v1-images-unsupported";
 import { v1Models } from "./routes/v1-models";
 import { v1Usage } from "./routes/v1-usage";
 import { v1Webhooks } from "./routes/v1-webhooks";
@@ -29,14 +30,19 @@ const UNAUDITED = new Set(["/healthz", "/docs", "/openapi.json"]);
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = newRouter();
   app.onError(onError);
-  app.notFound(notFound);
+  // 405 with Allow where other methods have routes: worked out only once a request found none.
+  app.notFound(notFound((path) => allowedMethods(app, path)));
 
   // Order matters: each step may reject, and everything after the audit trail gets recorded.
   app.use("*", requestId());
   app.use("*", init());
   app.use("*", auditTrail({ skip: (path) => UNAUDITED.has(path) }));
+  // OpenAI's edits and variations: a 404 saying so, before their multipart uploads meet 413/415/401.
+  app.route("/", v1ImagesUnsupported);
   app.use("*", bodyLimit());
   app.use("*", jsonContentType());
+  // Behind these, a wrong method (405) is answered after the credential check, as an unknown path
+  // (404) is: without a valid credential, no caller learns which paths exist.
   app.use("/admin/*", adminAuth());
   app.use("/v1/*", apiKeyAuth());
   // Generation (routes/v1-images-generations.ts) adds, in this order: zod validation → idempotency

@@ -31,10 +31,10 @@ const EXPECTED: Record<ErrorCode, [number, string]> = {
   deadline_exceeded: [504, "server_error"],
 };
 
-function appThrowing(error: Error) {
+function appThrowing(error: Error, allowedMethods?: (path: string) => readonly string[]) {
   const app = newRouter();
   app.onError(onError);
-  app.notFound(notFound);
+  app.notFound(notFound(allowedMethods));
   app.use("*", async (c, next) => {
     c.set("requestId", "req_table");
     await next();
@@ -79,5 +79,34 @@ describe("error code → status table", () => {
     const res = await appThrowing(error).request("/boom");
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toBe("3");
+  });
+});
+
+describe("a request no route answered", () => {
+  const boom = new Error("unused");
+
+  it("is 405 with Allow when routes take its path under other methods", async () => {
+    const app = appThrowing(boom, (path) => (path === "/thing" ? ["GET", "HEAD"] : []));
+    const res = await app.request("/thing", { method: "DELETE" });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("GET, HEAD");
+    expect(ErrorBodySchema.parse(await res.json()).error).toMatchObject({
+      code: "method_not_allowed",
+      type: "invalid_request_error",
+      message: "DELETE is not allowed on /thing; it takes GET, HEAD.",
+    });
+  });
+
+  it("is 404 without Allow when no method has a route, or its own method does", async () => {
+    const app = appThrowing(boom, (path) => (path === "/thing" ? ["GET", "HEAD"] : []));
+    for (const [method, path] of [
+      ["DELETE", "/elsewhere"],
+      ["GET", "/thing"],
+    ] as const) {
+      const res = await app.request(path, { method });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(res.headers.get("allow")).toBeNull();
+      expect(ErrorBodySchema.parse(await res.json()).error.code).toBe("not_found");
+    }
   });
 });

@@ -55,11 +55,25 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   );
 };
 
-export const notFound: NotFoundHandler<AppEnv> = (c) =>
-  renderError(
-    c,
-    new ApiError("not_found", `No route for ${c.req.method} ${c.req.path.slice(0, 200)}.`),
-  );
+/**
+ * A request no route answered: 405 with Allow when routes take its path under other methods,
+ * else 404. `allowedMethods` searches the routes again, so only a request that missed pays for it.
+ */
+export function notFound(
+  allowedMethods: (path: string) => readonly string[] = () => [],
+): NotFoundHandler<AppEnv> {
+  return function notFound(c) {
+    const { method, path } = c.req;
+    const shown = path.slice(0, 200);
+    const allowed = allowedMethods(path);
+    if (allowed.length > 0 && !allowed.includes(method)) {
+      const allow = allowed.join(", ");
+      const message = `${method} is not allowed on ${shown}; it takes ${allow}.`;
+      return renderError(c, new ApiError("method_not_allowed", message, { headers: { allow } }));
+    }
+    return renderError(c, new ApiError("not_found", `No route for ${method} ${shown}.`));
+  };
+}
 
 /** zod-openapi's defaultHook: every validation failure goes through the one error class. */
 export function validationHook(

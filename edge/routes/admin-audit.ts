@@ -3,10 +3,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { AuditRow } from "../db/schema";
 import { ADMIN_SECURITY, errorResponses, json, newRouter } from "./router";
 
+/** `?tenant_id=&limit=` (what a form or a URL template sends for "not set") means absent. */
+const blankAsAbsent = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === "" ? undefined : value), schema);
+
 const AuditQuerySchema = z.strictObject({
-  tenant_id: z.string().min(1).max(64).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  before: z.coerce.number().int().positive().optional().openapi({
+  tenant_id: blankAsAbsent(z.string().min(1).max(64).optional()),
+  limit: blankAsAbsent(z.coerce.number().int().min(1).max(500).default(50)),
+  before: blankAsAbsent(z.coerce.number().int().positive().optional()).openapi({
     description: "Cursor: pass the previous page's `next_before`.",
   }),
 });

@@ -66,6 +66,28 @@ describe("StaticRouteCache", () => {
     expect(inner.searches).toBe(before + 1);
   });
 
+  it("tells which methods have a route for a path, searching afresh and keeping nothing", () => {
+    const inner = new CountingRouter<string>();
+    const cache = new StaticRouteCache(inner);
+    cache.add("ALL", "*", "mw");
+    cache.add("POST", "/v1/images/generations", "generate");
+    // As the app routes images: ids of their shape only, so "generations" is never taken for one.
+    cache.add("GET", "/v1/images/:image_id{img_[a-z]+}", "image");
+    cache.add("GET", "/v1/images/jobs/:job_id", "job");
+    const isRoute = (handler: string) => handler !== "mw";
+    expect(cache.methodsServing("/v1/images/generations", isRoute)).toEqual(["POST"]);
+    expect(cache.methodsServing("/v1/images/img_a", isRoute)).toEqual(["GET"]);
+    expect(cache.methodsServing("/v1/images/jobs/job_b", isRoute)).toEqual(["GET"]);
+    expect(cache.methodsServing("/nowhere", isRoute)).toEqual([]);
+    const searches = inner.searches;
+    expect(cache.methodsServing("/v1/images/generations", isRoute)).toEqual(["POST"]);
+    expect(inner.searches).toBeGreaterThan(searches);
+    // The probe kept nothing: the first real request for a probed pair still searches.
+    const before = inner.searches;
+    cache.match("DELETE", "/v1/images/generations");
+    expect(inner.searches).toBe(before + 1);
+  });
+
   it("serves a Hono app the same answers as the plain TrieRouter", async () => {
     const build = (router: Router<never>) => {
       const app = new Hono({ router: router as never });

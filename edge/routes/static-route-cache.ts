@@ -1,9 +1,12 @@
-// Remembers the router's answer for parameterless paths (POST /v1/images/generations…): one Map lookup per request.
+// Remembers the router's answer for parameterless paths (POST /v1/images/generations…), and finds a 405's Allow.
 import type { Result, Router } from "hono/router";
 import { TrieRouter } from "hono/router/trie-router";
 
 /** Distinct method + path pairs kept; the oldest goes first, so a scan of unknown paths only churns. */
 export const STATIC_ROUTES_KEPT = 256;
+
+/** The methods a route may be added under; Hono answers HEAD with GET's routes. */
+const ROUTE_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
 /**
  * Hono's RegExpRouter cannot hold GET /v1/images/{image_id} beside GET /v1/images/jobs/{job_id}, so
@@ -38,6 +41,18 @@ export class StaticRouteCache<T> implements Router<T> {
       this.kept.set(key, result);
     }
     return result;
+  }
+
+  /**
+   * The methods under which `path` reaches a handler that `isRoute` accepts (a route, not
+   * middleware): what a 405's Allow lists. Searched afresh and never kept, since only a request
+   * that found no route asks: the hot path never pays for it, and a scan of wrong methods cannot
+   * crowd out the answers kept for real traffic.
+   */
+  methodsServing(path: string, isRoute: (handler: T) => boolean): string[] {
+    return ROUTE_METHODS.filter((method) =>
+      this.inner.match(method, path)[0].some(([handler]) => isRoute(handler)),
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 // Schemas of POST /v1/images/generations: OpenAI's CreateImageRequest fields plus darkroom's extensions.
 import { z } from "@hono/zod-openapi";
 import { isWellFormed, MAX_IMAGES, MAX_PROMPT_CHARS, UINT32_MAX } from "../../protocol/generate";
-import { OUTPUT_FORMATS, SCHEDULERS, TIERS } from "../../protocol/tiers";
+import { OUTPUT_FORMATS, SCHEDULERS, TIER_SPECS, TIERS } from "../../protocol/tiers";
 import { OPENAI_QUALITIES } from "../services/generation/generation-plan";
 
 /** OpenAI's bound on `partial_images`. */
@@ -15,11 +15,28 @@ const text = (max: number) =>
 
 /** A documented OpenAI field darkroom cannot honour: a 400 naming it, never silently ignored. */
 const notHonoured = (reason: string) =>
+  // A null literal, so the document says what validation does: `enum: [null]`, null only.
   z
-    .unknown()
-    .refine((value) => value === null || value === undefined, reason)
+    .literal(null, { error: reason })
     .optional()
     .openapi({ description: `${reason}; only null is accepted.` });
+
+/** An OpenAI enum cut to the values darkroom honours; `refused` maps each other value to why. */
+export const honouredEnum = <const T extends readonly [string, ...string[]]>(
+  values: T,
+  refused: Readonly<Record<string, string>>,
+) =>
+  z.enum(values, {
+    error: ({ input }) =>
+      typeof input === "string" && Object.hasOwn(refused, input) ? refused[input] : undefined,
+  });
+
+/** The widest steps range of any tier; the plan checks the chosen tier's own range. */
+const STEPS_MIN = Math.min(...TIERS.map((tier) => TIER_SPECS[tier].minSteps));
+const STEPS_MAX = Math.max(...TIERS.map((tier) => TIER_SPECS[tier].maxSteps));
+const STEPS_BY_TIER = TIERS.map(
+  (tier) => `${tier} ${TIER_SPECS[tier].minSteps}–${TIER_SPECS[tier].maxSteps}`,
+).join(", ");
 
 /** The fields every image request shares, sync or async; each route adds its own on top. */
 export const imageRequestFields = {
@@ -36,29 +53,39 @@ export const imageRequestFields = {
   quality: z.enum(OPENAI_QUALITIES).nullish().openapi({
     description: "low → fast tier; medium/standard/auto → quality; high/hd → quality, more steps.",
   }),
-  response_format: z.enum(["b64_json", "url"]).nullish().openapi({
-    description: "b64_json (the default) or url: a link to GET /v1/images/{image_id}.",
-  }),
+  response_format: z
+    .enum(["b64_json", "url"])
+    .nullish()
+    .openapi({
+      description:
+        "b64_json (the default) or url: a link to GET /v1/images/{image_id}. " +
+        "With stream: true only b64_json (the stream carries the images themselves).",
+    }),
   output_format: z.enum(OUTPUT_FORMATS).nullish(),
   output_compression: notHonoured(
     "not supported (darkroom encodes png losslessly, webp at quality 90, jpeg at quality 92)",
   ),
   user: z.string().max(256).nullish(),
-  moderation: z.enum(["auto", "low"]).nullish().openapi({
-    description: "Accepted; darkroom's safety prefilter always runs, and 'low' does not relax it.",
-  }),
-  background: z
-    .enum(["auto", "opaque", "transparent"])
+  moderation: honouredEnum(["auto"], {
+    low: "darkroom's moderation is fixed: its safety prefilter always runs, so 'low' cannot be honoured; use 'auto' or leave it out",
+  })
     .nullish()
-    .refine(
-      (value) => value !== "transparent",
+    .openapi({ description: "auto only: darkroom's safety prefilter always runs." }),
+  background: honouredEnum(["auto", "opaque"], {
+    transparent:
       "darkroom cannot honour 'transparent': its images are always opaque; use 'auto' or 'opaque'",
-    ),
+  }).nullish(),
   style: notHonoured("not supported (darkroom has no dall-e-3 style control)"),
   seed: z.number().int().min(0).max(UINT32_MAX).nullish(),
-  steps: z.number().int().min(1).max(1000).nullish().openapi({
-    description: "Within the tier's range: fast 1–4, quality and batch 8–50.",
-  }),
+  steps: z
+    .number()
+    .int()
+    .min(STEPS_MIN)
+    .max(STEPS_MAX)
+    .nullish()
+    .openapi({
+      description: `Within the tier's range: ${STEPS_BY_TIER}.`,
+    }),
   guidance_scale: z.number().min(0).max(30).nullish(),
   negative_prompt: text(MAX_PROMPT_CHARS).nullish(),
   scheduler: z.enum(SCHEDULERS).nullish(),
@@ -95,6 +122,15 @@ export const CreateImageRequestSchema = z
         code: "custom",
         path: ["partial_images"],
         message: "only applies with stream: true",
+      });
+    }
+    // A stream carries the images themselves (OpenAI streams b64_json only): no URL to honour.
+    if (body.stream === true && body.response_format === "url") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["response_format"],
+        message:
+          "darkroom cannot honour 'url' with stream: true: streamed images always come as b64_json; use 'b64_json' or leave it out, or drop stream for URLs",
       });
     }
   })

@@ -2,11 +2,18 @@
 import { z } from "@hono/zod-openapi";
 import { TIERS } from "../../protocol/tiers";
 import type { JobSnapshot } from "../services/jobs/job-spec";
-import { imageRequestFields } from "./v1-images-generations-schema";
+import { honouredEnum, imageRequestFields } from "./v1-images-generations-schema";
 
 export const CreateImageJobRequestSchema = z
   .strictObject({
     ...imageRequestFields,
+    // A job outlives its request: its images wait in storage, and the job lists their URLs.
+    response_format: honouredEnum(["url"], {
+      b64_json:
+        "jobs always deliver images as URLs (GET /v1/images/{image_id}), never inline; use 'url' or leave it out",
+    })
+      .nullish()
+      .openapi({ description: "url only (the default): a job lists its images' URLs." }),
     tier: z.enum(TIERS).nullish().openapi({
       description: "fast, quality or batch (jobs only: lowest priority, 1 h deadline).",
     }),

@@ -56,6 +56,20 @@ const notHonoured: BadCase[] = [
   invalid("partial_images", 2),
   invalid("partial_images", 0),
   invalid("output_compression", 50),
+  invalid("moderation", "low"),
+  gen(
+    "response_format url with stream: true",
+    { ...ok, stream: true, response_format: "url" },
+    400,
+    "invalid_request",
+    "response_format",
+  ),
+  {
+    ...invalid("response_format", "b64_json"),
+    name: "job with response_format b64_json",
+    path: "/v1/images/jobs",
+  },
+  { ...invalid("moderation", "low"), name: "job with moderation low", path: "/v1/images/jobs" },
 ];
 
 const policy = (name: string, prompt: string): BadCase =>

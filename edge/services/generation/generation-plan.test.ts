@@ -85,3 +85,23 @@ describe("planGeneration", () => {
     expect(big.ok && big.plan.unitsPerImage).toBe(8);
   });
 });
+
+describe("prompt length after cleaning", () => {
+  // U+1F98A (fox) is one code point, two UTF-16 units: zod's .max() counts it once.
+  const fox = "\u{1F98A}";
+
+  it.each([2_001, 4_000])("accepts %i astral characters, as the schema does", (count) => {
+    const planned = plan({ prompt: fox.repeat(count) });
+    expect(planned).toMatchObject({ ok: true });
+    expect(planned.ok && [...planned.plan.cleanedPrompt].length).toBe(count);
+  });
+
+  it("refuses a prompt that cleaning takes past 4000 characters", () => {
+    // U+FDFA expands under NFKC to 18 characters: 223 of them become 4014.
+    expect(plan({ prompt: "\uFDFA".repeat(223) })).toMatchObject({
+      ok: false,
+      code: "invalid_request",
+      param: "prompt",
+    });
+  });
+});

@@ -39,7 +39,7 @@ export interface ImageRequestFields {
   readonly response_format?: "b64_json" | "url" | null;
   readonly output_format?: OutputFormat | null;
   readonly user?: string | null;
-  readonly moderation?: "auto" | "low" | null;
+  readonly moderation?: "auto" | null;
   readonly seed?: number | null;
   readonly steps?: number | null;
   readonly guidance_scale?: number | null;
@@ -166,8 +166,14 @@ function resolveSize(
 function cleanPrompt(prompt: string): string | PlanFailure {
   const cleaned = normalizePrompt(prompt).text;
   if (cleaned.trim() === "") return invalid("prompt", "must contain visible text");
-  if (cleaned.length <= MAX_PROMPT_CHARS) return cleaned;
+  if (withinPromptLimit(cleaned)) return cleaned;
   return invalid("prompt", `must be at most ${MAX_PROMPT_CHARS} characters after normalisation`);
+}
+
+/** Characters counted as zod's `.max()` counts them here and at the origin: code points, not units. */
+function withinPromptLimit(text: string): boolean {
+  // A code point is one or two UTF-16 units: only a string over the limit in units needs counting.
+  return text.length <= MAX_PROMPT_CHARS || [...text].length <= MAX_PROMPT_CHARS;
 }
 
 type Sampling =

@@ -84,11 +84,14 @@ describe("OriginDispatcher", () => {
     ["a 503", error(503, "not_ready"), "failure"],
     ["a 500", error(500, "internal_error"), "failure"],
     ["a refused signature (its secret is not ours)", error(401, "invalid_signature"), "failure"],
-  ])("counts %s as the region's failure or success, as it should", async (_label, answer, verdict) => {
-    const { verdicts, origins } = dispatcher({ "us.test": answer, "eu.test": refused });
-    await origins.generate(TWO_REGIONS, ORIGIN_REQUEST, 5_000, "00-x-y-01");
-    expect(verdicts[0]).toEqual(["us", verdict]);
-  });
+  ])(
+    "counts %s as the region's failure or success, as it should",
+    async (_label, answer, verdict) => {
+      const { verdicts, origins } = dispatcher({ "us.test": answer, "eu.test": refused });
+      await origins.generate(TWO_REGIONS, ORIGIN_REQUEST, 5_000, "00-x-y-01");
+      expect(verdicts[0]).toEqual(["us", verdict]);
+    },
+  );
 
   it("sends nothing and answers no_capacity when the edge has no secret to sign with", async () => {
     const seen: string[] = [];
