@@ -45,6 +45,21 @@ describe("DDIM (η = 0)", () => {
     expect(maxAbsDiff(out, noisedAt(ALPHAS[749]!))).toBeLessThan(1e-5);
   });
 
+  it("reads a sample-prediction output as x0 and derives ε = (x − √ᾱ·x0)/√(1−ᾱ)", () => {
+    const scheduler = ddim(
+      { timestep_spacing: "trailing", clip_sample: false, prediction_type: "sample" },
+      4,
+    );
+    // ᾱ(999) = 0.0046601, ᾱ(749) = 0.0566234; x = 0.7, x0 = 0.2:
+    // √0.0566234·0.2 + √(1 − 0.0566234)·(0.7 − √0.0046601·0.2)/√(1 − 0.0046601) = 0.715782.
+    const out = scheduler.step(Float32Array.of(0.2), 0, Float32Array.of(0.7), noNoise);
+    expect(out[0]).toBeCloseTo(0.715782, 5);
+    // An x0 oracle lands exactly where the ε oracle does.
+    expect(
+      maxAbsDiff(scheduler.step(x0, 0, noisedAt(ALPHAS[999]!), noNoise), noisedAt(ALPHAS[749]!)),
+    ).toBeLessThan(1e-5);
+  });
+
   it("is deterministic: never draws noise and repeats byte for byte", () => {
     const scheduler = ddim({ timestep_spacing: "trailing", clip_sample: false }, 8);
     expect(Buffer.from(denoise(scheduler).buffer)).toEqual(Buffer.from(denoise(scheduler).buffer));

@@ -47,6 +47,16 @@ describe("Euler", () => {
     expect(maxAbsDiff(out, x0)).toBeLessThan(1e-4);
   });
 
+  it("steps along (x − x0)/σ with x0 = the output for sample-prediction models", () => {
+    const scheduler = euler({ timestep_spacing: "trailing", prediction_type: "sample" }, 4);
+    // σ(999) = 14.6146, σ(749) = 4.0817: 2 + (2 − 0.5)/14.6146·(4.0817 − 14.6146) = 0.91894.
+    const out = scheduler.step(Float32Array.of(0.5), 0, Float32Array.of(2), noNoise);
+    expect(out[0]).toBeCloseTo(0.91894, 4);
+    // The last step (σ_next = 0) lands on the prediction itself.
+    const last = scheduler.step(x0, 3, noised(scheduler.sigmas[3]!), noNoise);
+    expect(maxAbsDiff(last, x0)).toBeLessThan(1e-6);
+  });
+
   it("scales model input by 1/√(σ²+1) into a new array", () => {
     const scheduler = euler({ timestep_spacing: "trailing" }, 4);
     const sample = noised(scheduler.sigmas[1]!);
@@ -116,6 +126,19 @@ describe("Euler ancestral", () => {
     const c = scheduler.step(eps, 0, sample, stepNoise(2, 0));
     expect(Buffer.from(a.buffer)).toEqual(Buffer.from(b.buffer));
     expect(maxAbsDiff(a, c)).toBeGreaterThan(0.5);
+  });
+
+  it("takes x0 from a sample-prediction model and adds σ_up of the step noise", () => {
+    const sample = ancestral({ timestep_spacing: "trailing", prediction_type: "sample" }, 4);
+    const [sigma, next] = [sample.sigmas[0]!, sample.sigmas[1]!];
+    const up = Math.sqrt((next ** 2 * (sigma ** 2 - next ** 2)) / sigma ** 2);
+    const down = Math.sqrt(next ** 2 - up ** 2);
+    const x = noised(sigma);
+    const z = stepNoise(11, 0)(N);
+    const out = sample.step(x0, 0, x, stepNoise(11, 0));
+    // Equals the ε-model's step given the ε that x0 implies: x0 + σ_down·ε + σ_up·z.
+    const expected = x0.map((v, i) => v + down * eps[i]! + up * z[i]!);
+    expect(maxAbsDiff(out, expected)).toBeLessThan(1e-5);
   });
 
   it("adds no noise on the last step (σ_next = 0) and lands on x0", () => {

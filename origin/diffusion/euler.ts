@@ -47,9 +47,14 @@ function eulerSchedule(
   return { timesteps, sigmas, initNoiseSigma };
 }
 
-/** x0 = a·x + b·m for the model's parameterization at noise level σ. */
+/**
+ * x0 = a·x + b·m for the model's parameterization at noise level σ; the step's derivative is then
+ * (x − x0)/σ. For `sample` x0 is the output itself, as in diffusers' EulerDiscreteScheduler
+ * (its ancestral sibling raises NotImplementedError there; the same x0 serves it here).
+ */
 function x0Coefficients(config: ResolvedSchedulerConfig, sigma: number): [number, number] {
   if (config.prediction_type === "epsilon") return [1, -sigma];
+  if (config.prediction_type === "sample") return [0, 1];
   const norm = sigma * sigma + 1;
   return [1 / norm, -sigma / Math.sqrt(norm)];
 }

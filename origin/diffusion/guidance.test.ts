@@ -25,6 +25,15 @@ describe("classifier-free guidance", () => {
   });
 
   it("needs an unconditional pass only above guidance 1", () => {
-    expect([0, 1, 1.01, 7.5].map(usesGuidance)).toEqual([false, false, true, true]);
+    expect([0, 1, 1.01, 7.5].map((g) => usesGuidance(g))).toEqual([false, false, true, true]);
+  });
+
+  it("never for a model that takes guidance as an input (LCM's timestep_cond)", () => {
+    expect([0, 1, 1.01, 7.5].map((g) => usesGuidance(g, true))).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });

@@ -3,9 +3,11 @@
 /**
  * Whether a row needs an unconditional pass at all: diffusers runs CFG only for g > 1
  * (g = 1 equals the conditional output; fast-tier g = 0 means "no guidance", not "uncond only").
+ * A model that takes guidance as an input (LCM's `timestep_cond`, guidance-embedding.ts) never
+ * does: diffusers' LatentConsistencyModelPipeline runs one conditional pass at any g.
  */
-export function usesGuidance(scale: number): boolean {
-  return scale > 1;
+export function usesGuidance(scale: number, embedsGuidance = false): boolean {
+  return !embedsGuidance && scale > 1;
 }
 
 /** The `row`-th slice of length `rowLength` of a batch tensor, as a view (no copy). */

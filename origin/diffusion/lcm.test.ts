@@ -48,6 +48,24 @@ describe("LCM", () => {
     expect(maxAbsDiff(out, other)).toBeGreaterThan(0.5);
   });
 
+  it("takes a sample-prediction output as the x0 estimate", () => {
+    const sampleModel = lcmScheduler(
+      resolveSchedulerConfig("lcm", parseSchedulerConfig({ prediction_type: "sample" })),
+      4,
+    );
+    const sample = noisedAt(ALPHAS[259]!);
+    const out = sampleModel.step(x0, 3, sample, noNoise);
+    const [cSkip, cOut] = boundaryScalings(259, 10);
+    expect(
+      maxAbsDiff(
+        out,
+        x0.map((x, i) => cOut * x + cSkip * sample[i]!),
+      ),
+    ).toBeLessThan(1e-6);
+    // The same output read as ε would have been nowhere near x0.
+    expect(maxAbsDiff(scheduler.step(x0, 3, sample, noNoise), x0)).toBeGreaterThan(0.1);
+  });
+
   it("boundary scalings: identity at t = 0, almost pure x0 at large t", () => {
     expect(boundaryScalings(0, 10)).toEqual([1, 0]);
     const [cSkip, cOut] = boundaryScalings(999, 10);

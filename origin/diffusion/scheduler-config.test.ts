@@ -46,9 +46,15 @@ describe("scheduler config", () => {
     });
   });
 
+  it("accepts every prediction_type diffusers' Euler, DDIM and LCM schedulers implement", () => {
+    for (const prediction_type of ["epsilon", "v_prediction", "sample"]) {
+      expect(parseSchedulerConfig({ prediction_type }).prediction_type).toBe(prediction_type);
+    }
+  });
+
   it("rejects values diffusers would not accept, naming the field", () => {
     expect(() => parseSchedulerConfig({ beta_schedule: "cosine" })).toThrow(/beta_schedule/);
-    expect(() => parseSchedulerConfig({ prediction_type: "sample" })).toThrow(/prediction_type/);
+    expect(() => parseSchedulerConfig({ prediction_type: "x0" })).toThrow(/prediction_type/);
     expect(() => parseSchedulerConfig({ timestep_spacing: "uniform" })).toThrow(/timestep_spacing/);
     expect(() => parseSchedulerConfig({ num_train_timesteps: 4, trained_betas: [0.1] })).toThrow(
       /trained_betas/,

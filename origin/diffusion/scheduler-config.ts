@@ -24,7 +24,7 @@ const shape = {
   trained_betas: z.array(z.number().min(0).max(1)).min(2).optional(),
   timestep_spacing: timestepSpacingSchema.optional(),
   steps_offset: z.number().int().min(0).default(0),
-  prediction_type: z.enum(["epsilon", "v_prediction"]).default("epsilon"),
+  prediction_type: z.enum(["epsilon", "v_prediction", "sample"]).default("epsilon"),
   set_alpha_to_one: z.boolean().optional(),
   clip_sample: z.boolean().optional(),
   clip_sample_range: z.number().positive().default(1),

@@ -41,8 +41,9 @@ export interface Scheduler {
 
 /**
  * Config options diffusers would honour for this sampler that darkroom does not implement.
- * The model loader can call this up front; createScheduler throws on a non-empty answer rather
- * than silently sampling a different schedule.
+ * The model loader checks every sampler a tier offers with it at start-up
+ * (runtime/model-description.ts); createScheduler throws on a non-empty answer rather than
+ * silently sampling a different schedule.
  */
 export function unsupportedFeatures(name: SchedulerName, config: SchedulerConfig): string[] {
   const problems: string[] = [];

@@ -1,6 +1,7 @@
 // The variance-preserving view shared by DDIM and LCM: x_t = √ᾱ·x0 + √(1−ᾱ)·ε.
 
-export type PredictionType = "epsilon" | "v_prediction";
+/** What the unet predicts: the noise ε, the velocity v, or the clean sample x0 itself. */
+export type PredictionType = "epsilon" | "v_prediction" | "sample";
 
 /**
  * What the unet's output means, as linear coefficients on (sample, modelOutput):
@@ -22,6 +23,15 @@ export function vpCoefficients(predictionType: PredictionType, alphaProd: number
       x0FromOutput: -sqrtBeta / sqrtAlpha,
       epsFromSample: 0,
       epsFromOutput: 1,
+    };
+  }
+  if (predictionType === "sample") {
+    // As diffusers' DDIM and LCM: x0 is the output, ε = (x − √ᾱ·x0)/√(1−ᾱ) from the unclipped x0.
+    return {
+      x0FromSample: 0,
+      x0FromOutput: 1,
+      epsFromSample: 1 / sqrtBeta,
+      epsFromOutput: -sqrtAlpha / sqrtBeta,
     };
   }
   // v = √ᾱ·ε − √(1−ᾱ)·x0 (Salimans & Ho 2022)

@@ -39,8 +39,14 @@ export async function advanceRows(
       sample: inputs[i]!,
       timestep: timesteps[i]!,
       context: rows[i]!.uncond!,
+      guidance: rows[i]!.guidance,
     })),
-    ...rows.map((r, i) => ({ sample: inputs[i]!, timestep: timesteps[i]!, context: r.cond })),
+    ...rows.map((r, i) => ({
+      sample: inputs[i]!,
+      timestep: timesteps[i]!,
+      context: r.cond,
+      guidance: r.guidance,
+    })),
   ];
   const out = await runtime.unet(unetRows, latentHeight, latentWidth);
   rows.forEach((row, i) => {

@@ -17,6 +17,11 @@ export interface ModelInfo {
   /** True when the UNet takes one timestep per batch row, so rows at different steps can share a call. */
   perRowTimestep: boolean;
   schedulerConfig: SchedulerConfig;
+  /**
+   * Width of the UNet's guidance-scale embedding input (LCM's `timestep_cond`); null or absent
+   * when guidance means classifier-free guidance over [uncond; cond] rows.
+   */
+  guidanceEmbeddingDim?: number | null;
   executionProvider: string;
   onnxruntimeVersion: string;
 }
@@ -26,6 +31,8 @@ export interface UnetRow {
   sample: Float32Array;
   timestep: number;
   context: Float32Array;
+  /** The request's guidance_scale: a model with a guidance embedding is conditioned on it. */
+  guidance?: number;
 }
 
 export interface DiffusionRuntime {

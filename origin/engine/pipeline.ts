@@ -63,6 +63,11 @@ export class DiffusionPipeline {
     return this.runtime.model;
   }
 
+  /** The model takes guidance as an input (LCM): one conditional row per image, never CFG. */
+  get embedsGuidance(): boolean {
+    return (this.model.guidanceEmbeddingDim ?? null) !== null;
+  }
+
   latentSize(width: number, height: number): { h: number; w: number } {
     const f = this.model.vaeScaleFactor;
     return { h: Math.floor(height / f), w: Math.floor(width / f) };
@@ -114,7 +119,16 @@ export class DiffusionPipeline {
       const seed = imageSeed(p.seed, i);
       const sample = gaussianNoise(seed, 0, length);
       for (let k = 0; k < length; k++) sample[k]! *= scheduler.initNoiseSigma;
-      return { scheduler, seed, cond, uncond, guidance: p.guidance_scale, sample, step: 0 };
+      const rowUncond = this.embedsGuidance ? null : uncond;
+      return {
+        scheduler,
+        seed,
+        cond,
+        uncond: rowUncond,
+        guidance: p.guidance_scale,
+        sample,
+        step: 0,
+      };
     });
   }
 
@@ -123,7 +137,7 @@ export class DiffusionPipeline {
     onStep?: StepListener,
   ): Promise<{ images: DecodedImage[]; timings: PipelineTimings }> {
     const t0 = this.now();
-    const guided = usesGuidance(p.guidance_scale);
+    const guided = usesGuidance(p.guidance_scale, this.embedsGuidance);
     const { cond, uncond } = await this.encodePrompts(p.prompt, p.negative_prompt, guided);
     const t1 = this.now();
     const rows = this.initialRows(p, cond, uncond);

@@ -1,7 +1,7 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import type { Receipt } from "../../protocol/receipt";
-import { encodeImage, readReceipt, toRgb8 } from "./encode-image";
+import { encodeImage, NonFinitePixelsError, readReceipt, toRgb8 } from "./encode-image";
 
 const receipt: Receipt = {
   receipt_version: 1,
@@ -56,7 +56,7 @@ describe("encodeImage", () => {
 
   it("quantises PNG pixels exactly like toRgb8 at the rounding edges, at every size in turn", async () => {
     // Values whose (v + 1) × 127.5 lands on .5 exactly or just beside it, and out of range.
-    const edges = [-1.5, -1, -0.99607843, 0.00392157, 1 / 255, 0.5, 1, 1.25, Number.NaN];
+    const edges = [-1.5, -1, -0.99607843, 0.00392157, 1 / 255, 0.5, 1, 1.25];
     const image = (w: number, h: number) =>
       Float32Array.from({ length: 3 * w * h }, (_, i) => edges[i % edges.length]! + (i % 7) / 255);
     // Large, small, large again: the quantiser's reused scratch must never leak between images.
@@ -71,6 +71,24 @@ describe("encodeImage", () => {
       expect(Buffer.from(raw).equals(Buffer.from(toRgb8(pixels, w, h)))).toBe(true);
     }
   });
+
+  it.each([
+    ["NaN", Number.NaN],
+    ["Infinity", Number.POSITIVE_INFINITY],
+    ["-Infinity", Number.NEGATIVE_INFINITY],
+  ])(
+    "refuses an image with %s in it (a float16 overflow) instead of encoding black",
+    async (_, bad) => {
+      const pixels = gradient(64, 32);
+      pixels[1000] = bad;
+      pixels[5000] = bad;
+      for (const format of ["png", "webp", "jpeg"] as const) {
+        const encoding = encodeImage(pixels, 64, 32, format, receipt);
+        await expect(encoding).rejects.toThrow(NonFinitePixelsError);
+        await expect(encoding).rejects.toThrow(/2 non-finite value\(s\) \(NaN\/Infinity\)/);
+      }
+    },
+  );
 
   it("maps the decoder range [-1, 1] onto 0..255 with clamping", () => {
     const planar = Float32Array.from([-1, 0, 1, 2, -2, 0.5]);

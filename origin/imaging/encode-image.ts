@@ -24,6 +24,32 @@ export function toRgb8(pixels: Float32Array, width: number, height: number): Uin
   return new Uint8Array(out.buffer);
 }
 
+/**
+ * A decoded image holding NaN or ±Infinity: the VAE (or UNet) overflowed, typically a float16
+ * export's activations past 65504. Encoded, such pixels would quietly turn black (0), so the
+ * request fails instead, as an internal error of this origin.
+ */
+export class NonFinitePixelsError extends Error {
+  override name = "NonFinitePixelsError";
+}
+
+/**
+ * Throws NonFinitePixelsError unless every value is finite. One summing pass (~0.4 ms at 512²):
+ * NaN or ±Infinity anywhere makes the float64 sum non-finite, and finite float32 values cannot
+ * overflow it.
+ */
+export function checkFinitePixels(pixels: Float32Array): void {
+  let sum = 0;
+  for (let i = 0; i < pixels.length; i++) sum += pixels[i]!;
+  if (Number.isFinite(sum)) return;
+  let bad = 0;
+  for (let i = 0; i < pixels.length; i++) if (!Number.isFinite(pixels[i]!)) bad++;
+  throw new NonFinitePixelsError(
+    `the decoded image has ${bad} non-finite value(s) (NaN/Infinity) of ${pixels.length}: the ` +
+      "model overflowed (typically a float16 VAE decoder); refusing to encode a black image",
+  );
+}
+
 export interface EncodedImage {
   bytes: Buffer;
   sha256: string;
@@ -33,6 +59,7 @@ export interface EncodedImage {
 /**
  * Decoder output (planar RGB in [-1, 1]) → an image file. PNG goes through encodePng (Sub-filtered rows on node:zlib; `favourLatency`, the fast tier, takes
  * Huffman-only deflate); WebP and JPEG through sharp. Every format carries the receipt as XMP.
+ * Rejects with NonFinitePixelsError for an image with NaN or Infinity in it.
  */
 export async function encodeImage(
   pixels: Float32Array,
@@ -42,6 +69,7 @@ export async function encodeImage(
   receipt: Receipt,
   favourLatency = false,
 ): Promise<EncodedImage> {
+  checkFinitePixels(pixels);
   const xmp = receiptToXmp(receipt);
   const bytes =
     format === "png"

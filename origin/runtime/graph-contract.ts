@@ -5,6 +5,8 @@ import type { TensorMeta } from "./ort-session";
 export interface GraphContract {
   file: string;
   inputs: readonly string[];
+  /** Inputs some exports add and the runtime feeds when present. */
+  optionalInputs?: readonly string[];
   outputs: readonly string[];
 }
 
@@ -16,6 +18,8 @@ export const TEXT_ENCODER: GraphContract = {
 export const UNET: GraphContract = {
   file: "unet/model.onnx",
   inputs: ["sample", "timestep", "encoder_hidden_states"],
+  // Optimum adds it when unet/config.json sets time_cond_proj_dim (LCM: a guidance-scale embedding).
+  optionalInputs: ["timestep_cond"],
   outputs: ["out_sample"],
 };
 export const VAE_DECODER: GraphContract = {
@@ -33,11 +37,15 @@ export function checkContract(
   const inNames = inputs.map((i) => i.name);
   const outNames = outputs.map((o) => o.name);
   const missingIn = contract.inputs.filter((n) => !inNames.includes(n));
-  const extraIn = inNames.filter((n) => !contract.inputs.includes(n));
+  const known = [...contract.inputs, ...(contract.optionalInputs ?? [])];
+  const extraIn = inNames.filter((n) => !known.includes(n));
   const missingOut = contract.outputs.filter((n) => !outNames.includes(n));
   if (missingIn.length || extraIn.length || missingOut.length) {
+    const optional = contract.optionalInputs?.length
+      ? ` (optionally ${contract.optionalInputs.join(", ")})`
+      : "";
     throw new ModelLayoutError(
-      `${contract.file}: expected inputs [${contract.inputs.join(", ")}] and outputs including ` +
+      `${contract.file}: expected inputs [${contract.inputs.join(", ")}]${optional} and outputs including ` +
         `[${contract.outputs.join(", ")}], found inputs [${inNames.join(", ")}] and outputs ` +
         `[${outNames.join(", ")}]. darkroom runs Stable Diffusion 1.x/2.x/Turbo/LCM exports (not SDXL).`,
     );
@@ -78,4 +86,28 @@ export function timestepForm(inputs: readonly TensorMeta[]): TimestepForm {
   if (m.shape.length === 0) return { type: m.type, rank: "scalar" };
   if (m.shape.length === 1) return { type: m.type, rank: m.shape[0] === 1 ? "one" : "batch" };
   throw new ModelLayoutError(`unet/model.onnx: timestep must be a scalar or 1-D, got [${m.shape}]`);
+}
+
+/** Axis `axis` of tensor `name` where the graph fixes it (a number), else null (dynamic or absent). */
+export function fixedDim(list: readonly TensorMeta[], name: string, axis: number): number | null {
+  const size = list.find((m) => m.name === name)?.shape[axis];
+  return typeof size === "number" && size > 0 ? size : null;
+}
+
+export interface TimestepCondForm {
+  type: FloatType;
+  /** The width the graph declares, when it fixes one. */
+  dim: number | null;
+}
+
+/** The UNet's optional `timestep_cond` [B, dim] input (LCM), or null when the graph has none. */
+export function timestepCondForm(inputs: readonly TensorMeta[]): TimestepCondForm | null {
+  const m = inputs.find((i) => i.name === "timestep_cond");
+  if (!m) return null;
+  if (m.shape.length !== 2) {
+    throw new ModelLayoutError(
+      `${UNET.file}: timestep_cond must be [batch, time_cond_proj_dim], got [${m.shape}]`,
+    );
+  }
+  return { type: floatType(inputs, "timestep_cond", UNET.file), dim: fixedDim(inputs, m.name, 1) };
 }

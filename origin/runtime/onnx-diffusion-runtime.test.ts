@@ -1,5 +1,5 @@
 // The loader against every dtype convention real exports use, and its start-up failures.
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -79,6 +79,48 @@ describe("loadOnnxRuntime adapts to each export convention", () => {
   });
 });
 
+describe("int64 timesteps", () => {
+  it("are truncated, as Optimum's int64 cast does, not rounded", async () => {
+    const runtime = await loadOnnxRuntime(
+      await tempModel({ inputIds: "int64", timestep: "int64-1" }),
+      settings,
+    );
+    try {
+      const [context] = await runtime.encodeText([new Int32Array(runtime.model.seqLen).fill(1)]);
+      const sample = Float32Array.from({ length: 4 * 8 * 8 }, (_, i) => Math.cos(i));
+      const at = async (timestep: number) =>
+        (await runtime.unet([{ sample, timestep, context: context! }], 8, 8))[0]!;
+      // Euler with linspace spacing asks for fractional timesteps such as 946.42 or 946.7.
+      const [fraction, below, above] = [await at(946.7), await at(946), await at(947)];
+      expect(maxAbsDiff(fraction, below)).toBe(0);
+      expect(maxAbsDiff(fraction, above)).toBeGreaterThan(0);
+    } finally {
+      await runtime.dispose();
+    }
+  });
+});
+
+describe("an export without component config.json files", () => {
+  it("takes the text width and latent channels from the graphs' declared shapes", async () => {
+    const dir = await tempModel();
+    for (const part of ["unet", "text_encoder", "vae_decoder"]) {
+      await rm(join(dir, `${part}/config.json`));
+    }
+    const runtime = await loadOnnxRuntime(dir, settings);
+    try {
+      // The tiny UNet declares encoder_hidden_states [batch, sequence, 64] (SD-Turbo: 1024).
+      expect(runtime.model.hiddenSize).toBe(64);
+      expect(runtime.model.latentChannels).toBe(4);
+      const [context] = await runtime.encodeText([new Int32Array(runtime.model.seqLen).fill(1)]);
+      const sample = new Float32Array(4 * 8 * 8).fill(0.3);
+      const [out] = await runtime.unet([{ sample, timestep: 999, context: context! }], 8, 8);
+      expect(out!.every(Number.isFinite)).toBe(true);
+    } finally {
+      await runtime.dispose();
+    }
+  });
+});
+
 describe("decoded images", () => {
   it("are written into pooled buffers, reused only after release, with unchanged pixels", async () => {
     const runtime = await loadOnnxRuntime(await tempModel(), settings);
@@ -125,6 +167,26 @@ describe("start-up failures name the file and what was expected", () => {
     await expect(loadOnnxRuntime(dir, settings)).rejects.toThrow(
       /unet\/model\.onnx: expected inputs \[sample, timestep, encoder_hidden_states\].*found inputs \[latent_sample\]/,
     );
+  });
+
+  it("a scheduler option a tier's sampler does not implement", async () => {
+    const dir = await tempModel();
+    const path = join(dir, "scheduler/scheduler_config.json");
+    const config = JSON.parse(await readFile(path, "utf8"));
+    await writeFile(path, JSON.stringify({ ...config, use_karras_sigmas: true }));
+    await expect(loadOnnxRuntime(dir, settings)).rejects.toThrow(
+      /scheduler\/scheduler_config\.json: .*euler \(fast, quality, batch tiers\): unsupported option\(s\) use_karras_sigmas/,
+    );
+  });
+
+  it("not a sample-prediction model, which every sampler serves", async () => {
+    const dir = await tempModel();
+    const path = join(dir, "scheduler/scheduler_config.json");
+    const config = JSON.parse(await readFile(path, "utf8"));
+    await writeFile(path, JSON.stringify({ ...config, prediction_type: "sample" }));
+    const runtime = await loadOnnxRuntime(dir, settings);
+    expect(runtime.model.schedulerConfig.prediction_type).toBe("sample");
+    await runtime.dispose();
   });
 
   it("an unreadable scheduler config", async () => {

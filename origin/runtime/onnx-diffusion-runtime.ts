@@ -1,8 +1,8 @@
 // DiffusionRuntime on onnxruntime-node: loads an Optimum folder and runs its three graphs in batches.
-import { basename, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import * as ort from "onnxruntime-node";
-import { parseSchedulerConfig } from "../diffusion/scheduler-config";
-import type { DiffusionRuntime, ModelInfo, UnetRow } from "../engine/diffusion-runtime";
+import { guidanceConditioning } from "../diffusion/guidance-embedding";
+import type { DiffusionRuntime, UnetRow } from "../engine/diffusion-runtime";
 import { float16ToFloat32, float32ToFloat16 } from "./float16";
 import {
   checkContract,
@@ -12,11 +12,13 @@ import {
   idsType,
   TEXT_ENCODER,
   type TimestepForm,
+  timestepCondForm,
   timestepForm,
   UNET,
   VAE_DECODER,
 } from "./graph-contract";
-import { checkLayout, contentHash, readJson } from "./optimum-layout";
+import { type DescribedModel, describeModel, readSchedulerConfig } from "./model-description";
+import { checkLayout } from "./optimum-layout";
 import {
   describeInputs,
   describeOutputs,
@@ -45,6 +47,12 @@ function readFloats(tensor: ort.Tensor | undefined, name: string): Float32Array 
   return tensor.data as Float32Array;
 }
 
+/**
+ * A UNet row with the request's guidance_scale: a model with a guidance input (LCM's
+ * `timestep_cond`) is conditioned on it; others ignore it (their guidance is CFG over rows).
+ */
+export type GuidedRow = UnetRow & { readonly guidance?: number | undefined };
+
 export interface OnnxRuntimeOptions extends SessionSettings {
   modelId?: string | undefined;
   /** `unet`: open only the UNet (a split instance, runtime/split-runtime.ts); unset: all three. */
@@ -57,59 +65,44 @@ export async function loadOnnxRuntime(
 ): Promise<DiffusionRuntime> {
   const dir = resolve(modelDir);
   await checkLayout(dir);
+  const schedulerConfig = await readSchedulerConfig(dir);
   const unetOnly = options.graphs === "unet";
   const text = unetOnly ? null : await openChecked(dir, TEXT_ENCODER, options);
   const unet = await openChecked(dir, UNET, options);
   const vae = unetOnly ? null : await openChecked(dir, VAE_DECODER, options);
   const unetInputs = describeInputs(unet.session);
-  const forms = {
-    ids: text ? idsType(describeInputs(text.session)) : ("int64" as const),
+  const model = await describeModel(dir, options.modelId, schedulerConfig, {
+    unetInputs,
+    textOutputs: text ? describeOutputs(text.session) : null,
+    timestep: timestepForm(unetInputs),
+    timestepCond: timestepCondForm(unetInputs),
+    executionProvider: unet.executionProvider,
+    onnxruntimeVersion: ONNXRUNTIME_VERSION,
+  });
+  const sessions = [text?.session ?? null, unet.session, vae?.session ?? null] as const;
+  return new OnnxDiffusionRuntime(model, ...sessions, declaredForms(model, ...sessions));
+}
+
+/** The dtypes and shapes each graph declares for its inputs (and the VAE for its output). */
+function declaredForms(
+  model: DescribedModel,
+  text: ort.InferenceSession | null,
+  unet: ort.InferenceSession,
+  vae: ort.InferenceSession | null,
+): Forms {
+  const unetInputs = describeInputs(unet);
+  const timestepCond = timestepCondForm(unetInputs);
+  const guidanceDim = model.guidanceEmbeddingDim;
+  return {
+    ids: text ? idsType(describeInputs(text)) : "int64",
     sample: floatType(unetInputs, "sample", UNET.file),
     context: floatType(unetInputs, "encoder_hidden_states", UNET.file),
     timestep: timestepForm(unetInputs),
-    latent: vae
-      ? floatType(describeInputs(vae.session), "latent_sample", VAE_DECODER.file)
-      : ("float32" as const),
+    guidance:
+      timestepCond && guidanceDim !== null ? { type: timestepCond.type, dim: guidanceDim } : null,
+    latent: vae ? floatType(describeInputs(vae), "latent_sample", VAE_DECODER.file) : "float32",
     // A float32 output can be written into a reused buffer; a float16 one is converted anyway.
-    pixels: vae
-      ? describeOutputs(vae.session).find((o) => o.name === "sample")?.type === "float32"
-      : false,
-  };
-  const model = await describeModel(dir, options, forms.timestep, unet.executionProvider);
-  return new OnnxDiffusionRuntime(
-    model,
-    text?.session ?? null,
-    unet.session,
-    vae?.session ?? null,
-    forms,
-  );
-}
-
-async function describeModel(
-  dir: string,
-  options: OnnxRuntimeOptions,
-  timestep: TimestepForm,
-  executionProvider: string,
-): Promise<ModelInfo> {
-  type Cfg = Record<string, unknown>;
-  const unetCfg = await readJson<Cfg>(join(dir, "unet/config.json"), {});
-  const vaeCfg = await readJson<Cfg>(join(dir, "vae_decoder/config.json"), {});
-  const textCfg = await readJson<Cfg>(join(dir, "text_encoder/config.json"), {});
-  const blocks = Array.isArray(vaeCfg.block_out_channels) ? vaeCfg.block_out_channels.length : 4;
-  return {
-    id: options.modelId ?? basename(dir),
-    sha256: await contentHash(dir),
-    latentChannels: Number(unetCfg.in_channels ?? 4),
-    vaeScaleFactor: 2 ** (blocks - 1),
-    scalingFactor: Number(vaeCfg.scaling_factor ?? 0.18215),
-    hiddenSize: Number(textCfg.hidden_size ?? unetCfg.cross_attention_dim ?? 768),
-    seqLen: Number(textCfg.max_position_embeddings ?? 77),
-    perRowTimestep: timestep.rank === "batch",
-    schedulerConfig: parseSchedulerConfig(
-      await readJson(join(dir, "scheduler/scheduler_config.json")),
-    ),
-    executionProvider,
-    onnxruntimeVersion: ONNXRUNTIME_VERSION,
+    pixels: vae ? describeOutputs(vae).find((o) => o.name === "sample")?.type === "float32" : false,
   };
 }
 
@@ -118,6 +111,8 @@ interface Forms {
   sample: FloatType;
   context: FloatType;
   timestep: TimestepForm;
+  /** The UNet's `timestep_cond` (LCM's guidance embedding), fed per row; null when absent. */
+  guidance: { type: FloatType; dim: number } | null;
   latent: FloatType;
   /** The VAE's `sample` output is float32. */
   pixels: boolean;
@@ -127,7 +122,7 @@ class OnnxDiffusionRuntime implements DiffusionRuntime {
   private readonly pixelPool: PixelPool | null;
 
   constructor(
-    readonly model: ModelInfo,
+    readonly model: DescribedModel,
     /** Null in a UNet-only runtime, as is `vae`. */
     private readonly textSession: ort.InferenceSession | null,
     private readonly unetSession: ort.InferenceSession,
@@ -162,7 +157,7 @@ class OnnxDiffusionRuntime implements DiffusionRuntime {
     return splitRows(readFloats(out.last_hidden_state, "last_hidden_state"), tokenIds.length);
   }
 
-  async unet(rows: readonly UnetRow[], h: number, w: number): Promise<Float32Array[]> {
+  async unet(rows: readonly GuidedRow[], h: number, w: number): Promise<Float32Array[]> {
     if (this.forms.timestep.rank === "batch") return this.runUnet(rows, h, w);
     // Scalar/[1] timestep graphs can only share a call between rows at the same timestep.
     const results = new Array<Float32Array>(rows.length);
@@ -188,16 +183,32 @@ class OnnxDiffusionRuntime implements DiffusionRuntime {
     const values = rank === "batch" ? rows.map((r) => r.timestep) : [rows[0]!.timestep];
     const dims = rank === "scalar" ? [] : [values.length];
     if (type === "int64") {
+      // Truncated, as Optimum's pipelines (`np.array([t], dtype=int64)`) and diffusers' int casts
+      // do: Euler-linspace's 946.42… runs as 946 there, so it does here (rounding gave 947).
       return new ort.Tensor(
         "int64",
-        BigInt64Array.from(values, (v) => BigInt(Math.round(v))),
+        BigInt64Array.from(values, (v) => BigInt(Math.trunc(v))),
         dims,
       );
     }
     return floatTensor(type, Float32Array.from(values), dims);
   }
 
-  private async runUnet(rows: readonly UnetRow[], h: number, w: number): Promise<Float32Array[]> {
+  /**
+   * One embedding row per UNet row, from the row's `guidance` (the request's guidance_scale; see
+   * guidanceConditioning for how g ≤ 1 and rows without one are read).
+   */
+  private guidanceTensor(rows: readonly GuidedRow[]): Record<string, ort.Tensor> {
+    const guidance = this.forms.guidance;
+    if (!guidance) return {};
+    const values = concatRows(
+      rows.map((r) => guidanceConditioning(r.guidance, guidance.dim)),
+      Float32Array,
+    );
+    return { timestep_cond: floatTensor(guidance.type, values, [rows.length, guidance.dim]) };
+  }
+
+  private async runUnet(rows: readonly GuidedRow[], h: number, w: number): Promise<Float32Array[]> {
     const b = rows.length;
     const { latentChannels: c, seqLen, hiddenSize } = this.model;
     const sample = concatRows(
@@ -216,6 +227,7 @@ class OnnxDiffusionRuntime implements DiffusionRuntime {
         context.length / b / hiddenSize || seqLen,
         hiddenSize,
       ]),
+      ...this.guidanceTensor(rows),
     });
     return splitRows(readFloats(out.out_sample, "out_sample"), b);
   }

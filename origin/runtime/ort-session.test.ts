@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadOriginConfig } from "../config";
 import { sessionSettingsFrom } from "../load-pipeline";
 import { writeTinyModel } from "../model/tiny";
-import { sessionOptions } from "./ort-session";
+import { openSession, sessionOptions } from "./ort-session";
 
 const execFileAsync = promisify(execFile);
 
@@ -51,6 +51,37 @@ describe("DARKROOM_RUNTIME_THREAD", () => {
     [{ DARKROOM_PROVIDERS: "cuda,cpu", DARKROOM_RUNTIME_THREAD: "main" }, "main"],
   ] as const)("%o runs the graphs on the %s thread", (env, thread) => {
     expect(loadOriginConfig(env).runtimeThread).toBe(thread);
+  });
+});
+
+describe("when CUDA cannot load", () => {
+  it("falls back to CPU and tells the operator the install command that fetches the provider", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "darkroom-cuda-"));
+    try {
+      await writeTinyModel(dir);
+      const warnings: string[] = [];
+      // No such device on any host: CUDA fails to load here, and on a GPU host too.
+      const settings = {
+        ...base,
+        providers: ["cuda", "cpu"] as const,
+        intraOpThreads: 1,
+        cudaDevice: 999,
+      };
+      const opened = await openSession(join(dir, "vae_decoder/model.onnx"), settings, (m) =>
+        warnings.push(m),
+      );
+      expect(opened.executionProvider).toBe("cpu");
+      await opened.session.release();
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain("falling back to CPU");
+      // npm ≥ 11.16 skips install scripts under `npm rebuild`: run the script itself.
+      expect(warnings[0]).toContain(
+        "ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js",
+      );
+      expect(warnings[0]).not.toContain("npm rebuild");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -75,13 +75,24 @@ export async function openSession(
     return { session, executionProvider: settings.providers[0] ?? "cpu" };
   } catch (error) {
     if (!settings.providers.includes("cuda")) throw error;
-    warn(
-      `CUDA execution provider unavailable for ${path} (${(error as Error).message.split("\n")[0]}); ` +
-        "falling back to CPU. On a GPU host run `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node`.",
-    );
+    warn(cudaFallbackWarning(path, error as Error));
     const session = await create(path, settings, ["cpu"], "cpu", warn);
     return { session, executionProvider: "cpu" };
   }
+}
+
+/**
+ * What an operator reads when CUDA did not load. The CUDA provider comes from onnxruntime-node's
+ * install script, which this repository's installs skip (allowScripts) and npm ≥ 11.16 skips under
+ * `npm rebuild` too, so the hint runs the script itself, as README.md and the origin's Dockerfile do.
+ */
+export function cudaFallbackWarning(path: string, error: Error): string {
+  return (
+    `CUDA execution provider unavailable for ${path} (${error.message.split("\n")[0]}); ` +
+    "falling back to CPU. On a GPU host fetch the CUDA provider with " +
+    "`ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js` " +
+    "and restart."
+  );
 }
 
 /** onnxruntime's session config keys for each mode (`force_spinning_stop`: stop when a run ends). */

@@ -9,6 +9,8 @@ export interface Candidate {
   tier: Tier;
   params: GenerateParams;
   cells: number;
+  /** The model takes guidance as an input (LCM): one UNet row per image at any guidance. */
+  embedsGuidance?: boolean;
 }
 
 export type Admission =
@@ -23,7 +25,7 @@ export type Admission =
 
 /** Compute this work needs on its own: text encoder, UNet row-steps, decode. */
 export function ownWorkMs(c: Candidate, cost: CostModel, fromStep = 0): number {
-  const rows = c.params.n * (usesGuidance(c.params.guidance_scale) ? 2 : 1);
+  const rows = c.params.n * (usesGuidance(c.params.guidance_scale, c.embedsGuidance) ? 2 : 1);
   const steps = Math.max(0, c.params.steps - fromStep);
   return (
     cost.textEncodeMs() +

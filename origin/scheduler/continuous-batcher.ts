@@ -51,10 +51,11 @@ export class ContinuousBatcher implements JobScheduler {
     if (this.draining) return Promise.resolve({ ok: false, reason: "draining" });
     const now = this.clock.now();
     const cells = this.cellsOf(job.params.width, job.params.height);
+    const embedsGuidance = this.pipeline.embedsGuidance;
     const verdict = this.policy.fifo
       ? { ok: true as const, tier: job.tier, params: job.params, degraded: undefined }
       : admit(
-          { tier: job.tier, params: job.params, cells },
+          { tier: job.tier, params: job.params, cells, embedsGuidance },
           this.items,
           this.cost,
           job.budgetMs,
@@ -86,6 +87,7 @@ export class ContinuousBatcher implements JobScheduler {
         cells,
         resolve,
         verdict.degraded,
+        embedsGuidance,
       );
       if (this.queuedRows(item.tier) + item.unetRows > this.policy.tiers[item.tier].maxQueuedRows) {
         this.events.rejected(job.tier, "queue_full");

@@ -1,10 +1,14 @@
 // The batcher on the real tiny model: batching must not change images; caches must not either.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadTinyPipeline } from "../../test/support/origin-fixtures";
 import { createScheduler } from "../diffusion/scheduler";
 import { advanceRows, type DenoiseRow } from "../engine/denoise-row";
 import type { DiffusionPipeline, GenerateParams } from "../engine/pipeline";
 import { toRgb8 } from "../imaging/encode-image";
+import { writeTinyModel } from "../model/tiny";
 import { DEFAULT_BATCH_POLICY } from "./batch-policy";
 import { ContinuousBatcher } from "./continuous-batcher";
 import type { GenerationJob, JobOutcome } from "./job-scheduler";
@@ -150,6 +154,31 @@ describe("continuous batching on the real runtime", () => {
       job("edit2", { n: 1 }, { tenantId: "ten_b", resumeFrom: ref }),
     );
     expect(other).toMatchObject({ ok: false, reason: "latent_not_found" });
+  });
+
+  it("batches an LCM-style model's guided jobs as one row per image (guidance is an input)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "darkroom-lcm-batch-"));
+    await writeTinyModel(dir, { inputIds: "int64", timestep: "float-batch", timestepCond: true });
+    const lcm = await loadTinyPipeline(dir);
+    const rowsPerCall: number[] = [];
+    const unet = lcm.runtime.unet.bind(lcm.runtime);
+    lcm.runtime.unet = (rows, h, w) => {
+      rowsPerCall.push(rows.length);
+      return unet(rows, h, w);
+    };
+    try {
+      const batcher = new ContinuousBatcher(lcm);
+      const lcmJob = job("lcm", { n: 2, scheduler: "lcm", steps: 4, guidance_scale: 6 });
+      const outcome = await batcher.submit(lcmJob);
+      expect(outcome.ok).toBe(true);
+      // Only the prompt is encoded: no negative prompt, as there is no unconditional row.
+      expect(lcm.embeddings.misses).toBe(1);
+      expect(rowsPerCall.length).toBeGreaterThan(0);
+      expect(rowsPerCall.every((n) => n === 2)).toBe(true);
+    } finally {
+      await lcm.runtime.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses an edit whose latent is not cached, or whose schedule differs", async () => {

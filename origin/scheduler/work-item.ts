@@ -29,6 +29,8 @@ export class WorkItem {
     readonly latentCells: number,
     readonly resolve: (outcome: JobOutcome) => void,
     readonly degraded: string | undefined,
+    /** The model takes guidance as an input (LCM): never an unconditional row. */
+    readonly embedsGuidance = false,
   ) {
     this.waitingSince = enqueuedAt;
   }
@@ -39,7 +41,7 @@ export class WorkItem {
   }
 
   get rowsPerImage(): number {
-    return usesGuidance(this.params.guidance_scale) ? 2 : 1;
+    return usesGuidance(this.params.guidance_scale, this.embedsGuidance) ? 2 : 1;
   }
 
   /** UNet rows this job occupies in a batch. */

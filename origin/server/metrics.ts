@@ -1,4 +1,4 @@
-// Prometheus metrics for the origin: requests by tier and status, stage histograms, model load time.
+// Prometheus metrics for the origin: requests by tier and status, stage histograms, model and device.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 const STAGE_BUCKETS = [
@@ -103,7 +103,29 @@ export function createOriginMetrics() {
       help: "1 when models are loaded and warmed",
       registers: [registry],
     }),
+    info: new Gauge({
+      name: "darkroom_origin_info",
+      help: "1, labelled with what the loaded model runs on: execution provider (cpu on a GPU pod means CUDA failed to load), onnxruntime version and model id",
+      labelNames: ["provider", "onnxruntime_version", "model"],
+      registers: [registry],
+    }),
   };
 }
 
 export type OriginMetrics = ReturnType<typeof createOriginMetrics>;
+
+/** Sets darkroom_origin_info for the model now loaded (the only series: a reload replaces it). */
+export function recordOriginInfo(
+  metrics: OriginMetrics,
+  model: { id: string; executionProvider: string; onnxruntimeVersion: string },
+): void {
+  metrics.info.reset();
+  metrics.info.set(
+    {
+      provider: model.executionProvider,
+      onnxruntime_version: model.onnxruntimeVersion,
+      model: model.id,
+    },
+    1,
+  );
+}

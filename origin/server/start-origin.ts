@@ -15,7 +15,7 @@ import {
 import { ContinuousBatcher } from "../scheduler/continuous-batcher";
 import { createOriginApp } from "./app";
 import { createBenchNullImage } from "./bench-null-image";
-import { createOriginMetrics, type OriginMetrics } from "./metrics";
+import { createOriginMetrics, type OriginMetrics, recordOriginInfo } from "./metrics";
 import { schedulerMetrics } from "./metrics-events";
 import { OriginState } from "./origin-state";
 import { ReplayGuard } from "./replay-guard";
@@ -113,6 +113,7 @@ export async function startOrigin(config: OriginConfig): Promise<RunningOrigin> 
       unetInstances: config.unetInstances,
       memoryBudgetBytes: config.modelMemoryBytes,
     });
+    recordOriginInfo(metrics, pipeline.model);
     // A runtime that can no longer run graphs takes the origin out of rotation (readyz) and asks
     // to be restarted (healthz): every request would fail otherwise.
     pipeline.runtime.onFailure?.((error) => {

@@ -12,7 +12,8 @@ import {
 } from "./write-tiny-model";
 
 const USAGE = `usage: npm run model:tiny -- [--out DIR] [--input-ids int64|int32]
-       [--timestep float-batch|int64-1|float-scalar] [--force]`;
+       [--timestep float-batch|int64-1|float-scalar] [--timestep-cond] [--force]
+  --timestep-cond  LCM-style UNet with a timestep_cond (guidance embedding) input`;
 
 function pick<T extends string>(
   value: string | undefined,
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
       out: { type: "string", default: DEFAULT_TINY_MODEL_DIR },
       "input-ids": { type: "string" },
       timestep: { type: "string" },
+      "timestep-cond": { type: "boolean", default: false },
       force: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -43,14 +45,18 @@ async function main(): Promise<void> {
   const variant: TinyVariant = {
     inputIds: pick(values["input-ids"], INPUT_ID_TYPES, "--input-ids") ?? "int64",
     timestep: pick(values.timestep, TIMESTEP_KINDS, "--timestep") ?? "float-batch",
+    // Set only when asked: the default variant's bytes (model_index.json) must not change.
+    ...(values["timestep-cond"] ? { timestepCond: true } : {}),
   };
   const existed = existsSync(join(values.out, "model_index.json"));
   if (existed && values.force) await rm(values.out, { recursive: true, force: true });
   const dir = await ensureTinyModel(values.out, variant);
   const reused = existed && !values.force;
   console.log(`${reused ? "kept existing" : "wrote"} tiny model in ${dir}`);
-  if (!reused) console.log(`variant: input_ids ${variant.inputIds}, timestep ${variant.timestep}`);
-  else console.log("(existing model left as is; pass --force to regenerate)");
+  if (!reused) {
+    const cond = variant.timestepCond ? ", timestep_cond (LCM-style)" : "";
+    console.log(`variant: input_ids ${variant.inputIds}, timestep ${variant.timestep}${cond}`);
+  } else console.log("(existing model left as is; pass --force to regenerate)");
   for (const [path, hash] of await tinyModelFileHashes(dir)) console.log(`  ${hash}  ${path}`);
   console.log(`content sha256: ${await tinyModelContentHash(dir)}`);
 }

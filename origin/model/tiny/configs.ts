@@ -5,7 +5,7 @@ import { BETA_END, BETA_START, TRAIN_TIMESTEPS } from "./noise-schedule";
 import { ATTENTION_HEADS, INTERMEDIATE_SIZE, MAX_POSITIONS } from "./text-encoder-graph";
 import { TRUNK_BLOCKS, TRUNK_CHANNELS } from "./unet-resnet-trunk";
 import { SCALING_FACTOR } from "./vae-decoder-graph";
-import type { TinyVariant } from "./variant";
+import { TIME_COND_PROJ_DIM, type TinyVariant } from "./variant";
 import { BOS_TOKEN, EOS_TOKEN, type Vocabulary } from "./vocabulary";
 
 const DIFFUSERS_VERSION = "0.30.0";
@@ -28,11 +28,17 @@ export function stableJson(value: Json): string {
   return `${JSON.stringify(sort(value), null, 2)}\n`;
 }
 
+/** The variant as model_index.json records it; `timestepCond` only where set, so older bytes hold. */
+function variantJson(variant: TinyVariant): Json {
+  const { inputIds, timestep } = variant;
+  return variant.timestepCond ? { inputIds, timestep, timestepCond: true } : { inputIds, timestep };
+}
+
 export function modelIndex(variant: TinyVariant): Json {
   return {
     _class_name: "ORTStableDiffusionPipeline",
     _diffusers_version: DIFFUSERS_VERSION,
-    _darkroom_tiny: { generator_version: GENERATOR_VERSION, variant: { ...variant } },
+    _darkroom_tiny: { generator_version: GENERATOR_VERSION, variant: variantJson(variant) },
     feature_extractor: [null, null],
     requires_safety_checker: false,
     safety_checker: [null, null],
@@ -140,7 +146,7 @@ export function textEncoderConfig(vocab: Vocabulary): Json {
   };
 }
 
-export function unetConfig(): Json {
+export function unetConfig(variant: TinyVariant): Json {
   return {
     _class_name: "UNet2DConditionModel",
     _diffusers_version: DIFFUSERS_VERSION,
@@ -157,7 +163,7 @@ export function unetConfig(): Json {
     norm_num_groups: 32,
     out_channels: LATENT_CHANNELS,
     sample_size: 32,
-    time_cond_proj_dim: null,
+    time_cond_proj_dim: variant.timestepCond ? TIME_COND_PROJ_DIM : null,
     up_block_types: ["CrossAttnUpBlock2D"],
   };
 }

@@ -8,7 +8,7 @@ import { WeightStream } from "./prng";
 import { buildTextEncoder } from "./text-encoder-graph";
 import { buildUnet } from "./unet-graph";
 import { buildVaeDecoder } from "./vae-decoder-graph";
-import { INPUT_ID_TYPES, TIMESTEP_KINDS, type TinyVariant } from "./variant";
+import { INPUT_ID_TYPES, TIME_COND_PROJ_DIM, TIMESTEP_KINDS, type TinyVariant } from "./variant";
 import { buildVocabulary, type Vocabulary } from "./vocabulary";
 
 const D = HIDDEN_SIZE;
@@ -57,6 +57,23 @@ describe("graph inputs and outputs match an Optimum export", () => {
     expect(io(s.outputMetadata)).toEqual([
       { name: "out_sample", type: "float32", shape: ["batch_size", 4, "height", "width"] },
     ]);
+  });
+
+  it("LCM-style unet with a timestep_cond input, declared last as Optimum does", async () => {
+    const s = await session(
+      buildUnet({ inputIds: "int64", timestep: "float-batch", timestepCond: true }),
+    );
+    expect(io(s.inputMetadata).map((m) => m.name)).toEqual([
+      "sample",
+      "timestep",
+      "encoder_hidden_states",
+      "timestep_cond",
+    ]);
+    expect(io(s.inputMetadata)[3]).toEqual({
+      name: "timestep_cond",
+      type: "float32",
+      shape: ["batch_size", TIME_COND_PROJ_DIM],
+    });
   });
 
   it("vae decoder", async () => {
@@ -136,6 +153,44 @@ describe("unet batching", () => {
       }
     },
   );
+
+  it("gives each row its own timestep_cond, which changes the prediction", async () => {
+    const unet = await session(
+      buildUnet({ inputIds: "int64", timestep: "float-batch", timestepCond: true }),
+    );
+    const sample = randomTensor("sample", [2, 4, 16, 16]);
+    const ehs = randomTensor("ehs", [2, 77, D]);
+    const cond = randomTensor("cond", [2, TIME_COND_PROJ_DIM]);
+    const timestep = new ort.Tensor("float32", Float32Array.of(759, 759), [2]);
+    const run = async (c: ort.Tensor, i?: number) =>
+      (
+        await unet.run(
+          i === undefined
+            ? { sample, timestep, encoder_hidden_states: ehs, timestep_cond: c }
+            : {
+                sample: row(sample, i),
+                timestep: new ort.Tensor("float32", Float32Array.of(759), [1]),
+                encoder_hidden_states: row(ehs, i),
+                timestep_cond: row(c, i),
+              },
+        )
+      ).out_sample!.data as Float32Array;
+    const batched = await run(cond);
+    const size = batched.length / 2;
+    for (const i of [0, 1]) {
+      const alone = await run(cond, i);
+      const worst = alone.reduce((m, v, j) => Math.max(m, Math.abs(v - batched[i * size + j]!)), 0);
+      expect(worst).toBeLessThan(1e-5);
+    }
+    const zero = new ort.Tensor("float32", new Float32Array(2 * TIME_COND_PROJ_DIM), [
+      2,
+      TIME_COND_PROJ_DIM,
+    ]);
+    const moved = await run(zero);
+    expect(moved.reduce((m, v, j) => Math.max(m, Math.abs(v - batched[j]!)), 0)).toBeGreaterThan(
+      1e-3,
+    );
+  });
 
   it("accepts any latent size that is a multiple of 8, keeping its shape", async () => {
     const unet = await session(buildUnet({ inputIds: "int64", timestep: "float-batch" }));

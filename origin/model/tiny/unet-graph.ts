@@ -7,7 +7,7 @@ import { buildConditioning, type Conditioning, POOLED_DIM } from "./unet-conditi
 import { buildLatentGeometry, type LatentGeometry } from "./unet-patterns";
 import { buildResnetTrunk } from "./unet-resnet-trunk";
 import { buildTimestepEmbedding } from "./unet-timestep-embedding";
-import type { TinyVariant } from "./variant";
+import { TIME_COND_PROJ_DIM, type TinyVariant } from "./variant";
 
 /** The seed field is estimated on a GRID×GRID block grid, whatever the latent size. */
 const GRID = 4;
@@ -143,6 +143,10 @@ export function buildUnet(variant: TinyVariant): Uint8Array {
     "sequence_length",
     HIDDEN_SIZE,
   ]);
+  // Optimum declares it last; diffusers adds its projection to the timestep sinusoids.
+  const timestepCond = variant.timestepCond
+    ? g.input("timestep_cond", "float", ["batch_size", TIME_COND_PROJ_DIM])
+    : undefined;
   const rotation = latentRotation();
   const unrotate = rotation[0]!.map((_, i) => rotation.map((row) => row[i]!)); // Rᵀ
   const x = conv1x1(g, sample, "conv_in.weight", unrotate);
@@ -150,7 +154,7 @@ export function buildUnet(variant: TinyVariant): Uint8Array {
   const { x0: composed, levels } = predictX0(g, x, timestep, cond);
   const detail = buildResnetTrunk(g, {
     sample,
-    timeEmbedding: buildTimestepEmbedding(g, timestep),
+    timeEmbedding: buildTimestepEmbedding(g, timestep, timestepCond),
     context: cond.pooled,
     contextDim: POOLED_DIM,
   });

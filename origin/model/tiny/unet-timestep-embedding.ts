@@ -2,6 +2,7 @@
 import { kroneckerWeight } from "./kronecker-weight";
 import type { GraphBuilder } from "./onnx-graph";
 import { WeightStream } from "./prng";
+import { TIME_COND_PROJ_DIM } from "./variant";
 
 /** Sinusoid width (SD uses block_out_channels[0]); HALF must stay 32, see frequencies(). */
 const SINUSOID_DIM = 64;
@@ -39,18 +40,40 @@ export function linear(
   return g.op("Add", [g.op("MatMul", [x, w]), g.weight(`${name}.bias`, b, [fanOut])]);
 }
 
+/** cond [B, TIME_COND_PROJ_DIM] · W → [B, SINUSOID_DIM], W ≈ N(0, 1/fanIn), no bias. */
+function condProjection(g: GraphBuilder, cond: string): string {
+  const name = "trunk.time_embedding.cond_proj.weight";
+  const w = kroneckerWeight(
+    g,
+    name,
+    TIME_COND_PROJ_DIM,
+    SINUSOID_DIM,
+    1 / Math.sqrt(TIME_COND_PROJ_DIM),
+  );
+  return g.op("MatMul", [cond, w]);
+}
+
 export function silu(g: GraphBuilder, x: string): string {
   return g.op("Mul", [x, g.op("Sigmoid", [x])]);
 }
 
 /**
  * timestep (float [B] | float [] | int64 [1]) → [B|1, TIME_EMBED_DIM]. Each row embeds its own
- * timestep, so the continuous batcher's per-row steps reach the trunk unchanged.
+ * timestep, so the continuous batcher's per-row steps reach the trunk unchanged. With `cond`
+ * ([B, width], LCM's guidance embedding) the sinusoids get cond·W added first, as diffusers'
+ * TimestepEmbedding does with its bias-free `cond_proj`; every row keeps its own guidance.
  */
-export function buildTimestepEmbedding(g: GraphBuilder, timestep: string): string {
+export function buildTimestepEmbedding(g: GraphBuilder, timestep: string, cond?: string): string {
   const t = g.op("Reshape", [g.op("Cast", [timestep], { to: 1 }), g.ints([-1, 1])]);
   const args = g.op("Mul", [t, g.floats(frequencies(), [1, HALF])]);
   const sinusoid = g.op("Concat", [g.op("Cos", [args]), g.op("Sin", [args])], { axis: 1 });
-  const first = linear(g, sinusoid, "trunk.time_embedding.linear_1", SINUSOID_DIM, TIME_EMBED_DIM);
+  const conditioned = cond ? g.op("Add", [sinusoid, condProjection(g, cond)]) : sinusoid;
+  const first = linear(
+    g,
+    conditioned,
+    "trunk.time_embedding.linear_1",
+    SINUSOID_DIM,
+    TIME_EMBED_DIM,
+  );
   return linear(g, silu(g, first), "trunk.time_embedding.linear_2", TIME_EMBED_DIM, TIME_EMBED_DIM);
 }

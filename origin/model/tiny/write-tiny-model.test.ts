@@ -104,6 +104,30 @@ describe("writeTinyModel", () => {
   });
 });
 
+describe("the LCM-style variant (timestepCond)", () => {
+  it("declares time_cond_proj_dim and records itself; the other variants do neither", async () => {
+    const dir = join(root, "lcm");
+    await writeTinyModel(dir, { inputIds: "int64", timestep: "float-batch", timestepCond: true });
+    expect((await readJson(dir, "unet/config.json")).time_cond_proj_dim).toBe(256);
+    expect((await readJson(dir, "model_index.json"))._darkroom_tiny.variant).toEqual({
+      inputIds: "int64",
+      timestep: "float-batch",
+      timestepCond: true,
+    });
+    const plain = join(root, "a");
+    expect((await readJson(plain, "unet/config.json")).time_cond_proj_dim).toBeNull();
+    expect((await readJson(plain, "model_index.json"))._darkroom_tiny.variant).toEqual({
+      inputIds: "int64",
+      timestep: "float-batch",
+    });
+    // Asking for it off is the default model, byte for byte.
+    const off = join(root, "lcm-off");
+    await writeTinyModel(off, { inputIds: "int64", timestep: "float-batch", timestepCond: false });
+    expect(await tinyModelContentHash(off)).toBe(await tinyModelContentHash(plain));
+    expect(await tinyModelContentHash(dir)).not.toBe(await tinyModelContentHash(plain));
+  });
+});
+
 describe("ensureTinyModel", () => {
   it("lets concurrent callers share one complete model and leaves no staging directories", async () => {
     const target = join(root, "shared", "tiny-sd");

@@ -36,7 +36,7 @@ export function buildTinyModelFiles(variant: TinyVariant = DEFAULT_VARIANT): Mod
     ["tokenizer/special_tokens_map.json", stableJson(specialTokensMap())],
     ["text_encoder/config.json", stableJson(textEncoderConfig(vocab))],
     ["text_encoder/model.onnx", buildTextEncoder(vocab, variant)],
-    ["unet/config.json", stableJson(unetConfig())],
+    ["unet/config.json", stableJson(unetConfig(variant))],
     ["unet/model.onnx", buildUnet(variant)],
     ["vae_decoder/config.json", stableJson(vaeDecoderConfig())],
     ["vae_decoder/model.onnx", buildVaeDecoder()],
@@ -47,7 +47,7 @@ const builtFiles = new Map<string, ModelFiles>();
 
 /** Building takes ~1 s of CPU; a process that writes the model several times builds it once. */
 function cachedFiles(variant: TinyVariant): ModelFiles {
-  const key = `${variant.inputIds}/${variant.timestep}`;
+  const key = `${variant.inputIds}/${variant.timestep}/${variant.timestepCond === true}`;
   let files = builtFiles.get(key);
   if (!files) {
     files = buildTinyModelFiles(variant);
