@@ -4,6 +4,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { GenerationJob } from "../services/jobs/generation-job-do";
 import { type JobSpec, newJobId } from "../services/jobs/job-spec";
+import type { JobStore } from "../services/jobs/job-store";
 import { MAX_STREAMS_PER_JOB } from "../services/jobs/job-subscribers";
 import { installStreamingOrigin, stream } from "../test/fake-origin-stream";
 import { tenantWithKey, usageOf } from "../test/generation";
@@ -126,6 +127,36 @@ describe("a cancel racing the job's first alarm", () => {
     expect(events.map((e) => e.event)).toEqual(["canceled"]);
     expect((await getJob(key, jobId)).body.status).toBe("canceled");
     expect(origin.calls).toHaveLength(0);
+  });
+});
+
+describe("a cancel after the job's object restarted mid-run", () => {
+  it("still tells the origin that took it, and ends the job canceled", async () => {
+    installStreamingOrigin({ us: stream({ holdAt: 1 }) });
+    const { key, tenantId } = await tenantWithKey();
+    const first = await createJob(key, { prompt: "a fox", steps: 8 });
+    await reachedStep(key, first.body.id, 1);
+    await cancelJob(key, first.body.id);
+    const spec = await runInDurableObject(
+      env.JOBS.get(env.JOBS.idFromName(first.body.id)),
+      (_job, state) => {
+        const [row] = state.storage.sql.exec<{ spec: string }>("SELECT spec FROM job").toArray();
+        return JSON.parse(row?.spec ?? "{}") as JobSpec;
+      },
+    );
+    vi.restoreAllMocks();
+    const origin = installStreamingOrigin();
+    const jobId = newJobId();
+    const stub = env.JOBS.get(env.JOBS.idFromName(jobId));
+    const reply = await runInDurableObject(stub, async (job: GenerationJob) => {
+      // What a restarted object holds: a dispatched job, and no run of its own in memory.
+      const store = (job as unknown as { store: JobStore }).store;
+      store.insert({ ...spec, jobId });
+      store.dispatched("us", "http://us.fake-origin.test");
+      return job.cancel(tenantId);
+    });
+    expect(reply?.job.status).toBe("canceled");
+    expect(origin.cancels).toEqual([spec.generationId]);
   });
 });
 

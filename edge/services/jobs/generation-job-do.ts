@@ -199,7 +199,16 @@ export class GenerationJob extends DurableObject<Bindings> {
 
   private async stopRun(spec: JobSpec): Promise<void> {
     const active = this.active;
-    if (!active) return this.finish(spec, { status: "canceled" });
+    if (!active) {
+      // Dispatched by an instance that has since restarted: no stream here, but the origin may
+      // still be computing it, so it is told as well.
+      const row = this.store.load();
+      if (row?.originUrl) {
+        const origin = { region: row.region ?? "", url: row.originUrl };
+        await cancelAtOrigin(origin, spec.generationId, { secret: this.env.ORIGIN_SHARED_SECRET });
+      }
+      return this.finish(spec, { status: "canceled" });
+    }
     if (active.origin) {
       const secret = this.env.ORIGIN_SHARED_SECRET;
       const asked = await cancelAtOrigin(active.origin, spec.generationId, { secret });

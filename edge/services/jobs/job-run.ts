@@ -31,6 +31,9 @@ export interface JobRunDeps {
   readonly now?: () => number;
 }
 
+/** Below this much of its deadline left, a job is not sent anywhere: no origin could finish it. */
+const MIN_RUN_BUDGET_MS = 1_000;
+
 const canceled = (signal: AbortSignal) =>
   signal.reason instanceof StreamStop && signal.reason.why === "canceled";
 
@@ -39,13 +42,21 @@ export async function runJob(deps: JobRunDeps): Promise<JobEnd> {
   const { spec } = deps;
   const now = deps.now ?? Date.now;
   const started = now();
+  // The deadline runs from the job's creation, as its reservation's lease does: a run that starts
+  // late (a delayed alarm, a retry) gets only what is left, and none past it, when the slot and
+  // the quota it would use have gone back to the tenant.
+  const budgetMs = spec.plan.deadlineMs - (started - spec.createdAtMs);
+  if (budgetMs < MIN_RUN_BUDGET_MS) {
+    const late = { kind: "deadline_exceeded", region: null } as const;
+    return { status: "failed", error: failureAsJobError(late, spec.requestId) };
+  }
   const candidates = await deps.regions.candidates(routeQuery(spec));
   // An origin that drains while the job is queued there hands it on to the next region.
   let region = "";
   const opened = await openHandoffStream(candidates, streamRequest(spec.plan, spec), {
     secret: deps.secret,
     traceparent: spec.traceparent,
-    budgetMs: spec.plan.deadlineMs,
+    budgetMs,
     signal: deps.signal,
     record: (name, verdict) => deps.regions.record(name, verdict),
     onOrigin: (origin) => {
