@@ -2,9 +2,10 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { DurableTenantGate } from "../services/tenant-gate/durable-tenant-gate";
 import { installStreamingOrigin, stream } from "../test/fake-origin-stream";
 import { tenantWithKey, usageOf } from "../test/generation";
-import { call } from "../test/harness";
+import { adminCall, call } from "../test/harness";
 import { createJob, getJob, type ParsedEvent, readEvents } from "../test/jobs";
 
 afterEach(() => vi.restoreAllMocks());
@@ -139,5 +140,41 @@ describe("POST /v1/images/jobs", () => {
     expect((await readEvents(key, body.id)).status).toBe(404);
     const image = new URL(finished.body.data?.[0]?.url ?? "").pathname;
     expect((await call(image, { token: key })).status).toBe(200);
+  });
+
+  it("retries a settlement the gate did not take, then charges and audits it", async () => {
+    installStreamingOrigin();
+    const { key, tenantId } = await tenantWithKey();
+    const settle = vi
+      .spyOn(DurableTenantGate.prototype, "settle")
+      .mockRejectedValueOnce(new Error("gate overloaded"));
+    const { body } = await createJob(key, { prompt: "a fox", steps: 8 });
+    expect((await readEvents(key, body.id)).events.at(-1)?.event).toBe("completed");
+    expect(settle).toHaveBeenCalledTimes(1);
+    // Delivered but not yet charged: the hold stays, and no job record is audited yet.
+    expect(await usageOf(key)).toMatchObject({ images_used: 0, images_reserved: 1 });
+    const jobRecords = async () =>
+      (
+        await adminCall<{ data: { route: string; cost_charged: number }[] }>(
+          `/admin/audit?tenant_id=${tenantId}`,
+        )
+      ).body.data.filter((r) => r.route.startsWith("JOB "));
+    expect(await jobRecords()).toEqual([]);
+
+    const stub = env.JOBS.get(env.JOBS.idFromName(body.id));
+    await runInDurableObject(stub, async (_job, state) => {
+      // Due now instead of in 5 s.
+      state.storage.sql.exec("UPDATE pending_settlement SET next_at_ms = 0");
+      await state.storage.setAlarm(Date.now() + 60_000);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(settle).toHaveBeenCalledTimes(2);
+    expect(await usageOf(key)).toMatchObject({ images_used: 1, images_reserved: 0 });
+    await vi.waitFor(async () => expect(await jobRecords()).toHaveLength(1));
+    expect((await jobRecords())[0]?.cost_charged).toBeGreaterThan(0);
+    const pending = await runInDurableObject(stub, (_job, state) =>
+      state.storage.sql.exec("SELECT * FROM pending_settlement").toArray(),
+    );
+    expect(pending).toEqual([]);
   });
 });

@@ -4,10 +4,12 @@
 // going away; the same alarm later retries webhook deliveries and finally deletes the record.
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../../env";
+import { LEASE_MARGIN_MS } from "../generation/image-generation";
 import type { OriginTarget } from "../origins/origin-config";
 import { type Services, servicesFromEnv } from "../services";
+import { TOMBSTONE_RETENTION_MS } from "../tenant-gate/gate-state";
 import { failureAsJobError } from "./job-errors";
-import { settleJob, terminalEvent } from "./job-finish";
+import { auditJobEnd, deliveredImages, settleJob, terminalEvent } from "./job-finish";
 import { type JobEnd, runJob } from "./job-run";
 import { snapshotOf } from "./job-snapshot";
 import {
@@ -35,6 +37,9 @@ export const JOB_EVENTS_PATH = "/events";
 export const DEFAULT_RETENTION_S = 7 * 24 * 3600;
 /** A runner silent this long past its deadline is presumed lost (the object restarted mid-run). */
 const WATCHDOG_MARGIN_MS = 60_000;
+/** A settlement the gate did not take is retried after this, doubling up to SETTLE_RETRY_MAX_MS. */
+const SETTLE_RETRY_MS = 5_000;
+const SETTLE_RETRY_MAX_MS = 5 * 60_000;
 /** After the origin accepted a cancel, how long to wait for its `canceled` before ending it here. */
 const CANCEL_GRACE_MS = 5_000;
 
@@ -123,6 +128,7 @@ export class GenerationJob extends DurableObject<Bindings> {
       this.store.forget();
       return;
     }
+    await this.retrySettlement(row);
     if (row.spec.webhookUrl) {
       const outbox = await jobWebhookOutbox(this.ctx.storage.sql, this.env, row.spec.tenantId);
       await outbox?.deliverDue(webhookSend, Date.now());
@@ -249,16 +255,54 @@ export class GenerationJob extends DurableObject<Bindings> {
   private async record(spec: JobSpec, end: JobEnd): Promise<void> {
     const writes: Promise<unknown>[] = [];
     const services = this.services((promise) => writes.push(promise));
-    await settleJob(spec, end, { gate: services.gate, audit: services.audit });
+    const charged = await settleJob(spec, end, services.gate);
     const now = Date.now();
     const outbox = spec.webhookUrl ? jobWebhookQueue(this.ctx.storage.sql, this.env) : null;
     const terminal = terminalEvent(spec, end);
-    // State, log, push and webhook together (no await between): a reader sees all or none.
+    // State, log, push, webhook and a settlement still owed, together (no await between): a reader
+    // sees all or none, and a restart loses none of them.
     this.store.finished(end, now, now + retentionMs(this.env), retainedSpec(spec));
+    if (charged === null) this.store.settlementPending(deliveredImages(end), now + SETTLE_RETRY_MS);
     this.subscribers.publish(this.store.append(terminal), true);
     if (outbox && spec.webhookUrl) enqueueJobWebhook(outbox, spec.webhookUrl, terminal, now);
     await this.scheduleAlarm();
-    // The audit write runs off the event's path, but within this call: no request outlives it here.
+    // The audit record waits for the charge; it runs off the event's path, but within this call.
+    if (charged !== null) auditJobEnd(spec, end, charged, services.audit);
+    await Promise.allSettled(writes);
+  }
+
+  /**
+   * A settlement the gate did not take when the job ended: retried (idempotent by generation id)
+   * until it goes through, then the job's audit record is written with what it charged. Past the
+   * gate's memory of the reservation it is given up, logged, and audited as uncharged.
+   */
+  private async retrySettlement(row: JobRow): Promise<void> {
+    const pending = this.store.pendingSettlement();
+    if (!pending || pending.nextAtMs > Date.now()) return;
+    const writes: Promise<unknown>[] = [];
+    const services = this.services((promise) => writes.push(promise));
+    const end = endOf(row);
+    const charged = await settleJob(row.spec, end, services.gate);
+    const now = Date.now();
+    const { createdAtMs, plan } = row.spec;
+    const giveUpAt = createdAtMs + plan.deadlineMs + LEASE_MARGIN_MS + TOMBSTONE_RETENTION_MS;
+    if (charged !== null || now >= giveUpAt) {
+      this.store.settlementDone();
+      if (charged === null) {
+        console.error(
+          JSON.stringify({
+            level: "error",
+            msg: "job settlement given up: its images stay uncharged",
+            job_id: row.spec.jobId,
+            attempts: pending.attempts,
+          }),
+        );
+      }
+      auditJobEnd(row.spec, end, charged ?? 0, services.audit);
+    } else {
+      const backoff = Math.min(SETTLE_RETRY_MS * 2 ** pending.attempts, SETTLE_RETRY_MAX_MS);
+      this.store.settlementRetried(now + backoff);
+    }
     await Promise.allSettled(writes);
   }
 
@@ -269,7 +313,10 @@ export class GenerationJob extends DurableObject<Bindings> {
     const webhookDue = row.spec.webhookUrl
       ? jobWebhookQueue(this.ctx.storage.sql, this.env)?.nextDueAtMs()
       : null;
-    await this.ctx.storage.setAlarm(Math.min(webhookDue ?? Infinity, row.expiresAtMs));
+    const settleDue = this.store.pendingSettlement()?.nextAtMs;
+    await this.ctx.storage.setAlarm(
+      Math.min(webhookDue ?? Infinity, settleDue ?? Infinity, row.expiresAtMs),
+    );
   }
 
   private owned(tenantId: string): JobRow | null {
@@ -288,6 +335,19 @@ export class GenerationJob extends DurableObject<Bindings> {
   private services(waitUntil: (promise: Promise<unknown>) => void = () => {}): Services {
     return servicesFromEnv(this.env, waitUntil);
   }
+}
+
+/** The job's end as its row keeps it (for a settlement retried later). */
+function endOf(row: JobRow): JobEnd {
+  if (row.status === "completed" && row.result) return { status: "completed", result: row.result };
+  if (row.status === "canceled") return { status: "canceled" };
+  const message = "The job failed.";
+  return {
+    status: "failed",
+    error:
+      row.error ??
+      failureAsJobError({ kind: "internal", code: "internal_error", message }, row.spec.requestId),
+  };
 }
 
 function retentionMs(env: { JOB_RETENTION_S?: string }): number {

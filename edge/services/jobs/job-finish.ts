@@ -9,33 +9,35 @@ import type { JobEvent, JobSpec } from "./job-spec";
 /** The audit status of a job canceled by its client (nginx's "client closed request"). */
 const CANCELED_STATUS = 499;
 
-export interface SettleDeps {
-  readonly gate: TenantGateService;
-  readonly audit: AuditLog;
-}
+/** Images a job delivered: the ones its settlement charges. */
+export const deliveredImages = (end: JobEnd) =>
+  end.status === "completed" ? end.result.images.length : 0;
 
 /**
- * Charges the delivered images and refunds the rest (a failed or canceled job is a full refund).
- * A failed settle is logged, not surfaced: the gate's lease expiry refunds the hold by itself.
+ * Charges the delivered images and refunds the rest (a failed or canceled job is a full refund):
+ * the units charged, or null when the gate could not be reached. The caller keeps a null
+ * settlement and retries it (settling is idempotent by generation id); the job's audit record is
+ * written once the charge is known (`auditJobEnd`).
  */
-export async function settleJob(spec: JobSpec, end: JobEnd, deps: SettleDeps): Promise<number> {
-  const delivered = end.status === "completed" ? end.result.images.length : 0;
-  let chargedUnits = 0;
+export async function settleJob(spec: JobSpec, end: JobEnd, gate: TenantGateService) {
   try {
-    const settled = await deps.gate.settle(spec.tenantId, spec.generationId, delivered);
-    if (settled.status !== "unknown") chargedUnits = settled.chargedUnits;
+    const settled = await gate.settle(spec.tenantId, spec.generationId, deliveredImages(end));
+    return settled.status === "unknown" ? 0 : settled.chargedUnits;
   } catch (error) {
     console.error(
       JSON.stringify({
         level: "error",
-        msg: "job settle failed; the reservation lease will refund it",
+        msg: "job settle failed; retried by the job's alarm",
         job_id: spec.jobId,
         message: error instanceof Error ? error.message : String(error),
       }),
     );
+    return null;
   }
-  deps.audit.submit(auditRecord(spec, end, chargedUnits));
-  return chargedUnits;
+}
+
+export function auditJobEnd(spec: JobSpec, end: JobEnd, costCharged: number, audit: AuditLog) {
+  audit.submit(auditRecord(spec, end, costCharged));
 }
 
 /** One record per job outcome, beside the 202 of the request that created it (same request id). */

@@ -34,6 +34,18 @@ const SCHEMA = [
      data TEXT NOT NULL)`,
 ];
 
+const PENDING_SETTLEMENT_TABLE = `CREATE TABLE IF NOT EXISTS pending_settlement (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  delivered INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_at_ms INTEGER NOT NULL)`;
+
+export interface PendingSettlement {
+  readonly delivered: number;
+  readonly attempts: number;
+  readonly nextAtMs: number;
+}
+
 type JobRowSql = {
   id: string;
   tenant_id: string;
@@ -157,6 +169,40 @@ export class JobStore {
       expiresAtMs,
       JSON.stringify(spec),
     );
+  }
+
+  /** A settlement the gate did not take: kept (in its own table, for objects older than it) until
+   *  the alarm gets it through. */
+  settlementPending(delivered: number, nextAtMs: number): void {
+    this.sql.exec(PENDING_SETTLEMENT_TABLE);
+    this.sql.exec(
+      "INSERT OR REPLACE INTO pending_settlement (id, delivered, attempts, next_at_ms) VALUES (1, ?, 1, ?)",
+      delivered,
+      nextAtMs,
+    );
+  }
+
+  pendingSettlement(): PendingSettlement | null {
+    this.sql.exec(PENDING_SETTLEMENT_TABLE);
+    const [row] = this.sql
+      .exec<{ delivered: number; attempts: number; next_at_ms: number }>(
+        "SELECT delivered, attempts, next_at_ms FROM pending_settlement",
+      )
+      .toArray();
+    return row
+      ? { delivered: row.delivered, attempts: row.attempts, nextAtMs: row.next_at_ms }
+      : null;
+  }
+
+  settlementRetried(nextAtMs: number): void {
+    this.sql.exec(
+      "UPDATE pending_settlement SET attempts = attempts + 1, next_at_ms = ?",
+      nextAtMs,
+    );
+  }
+
+  settlementDone(): void {
+    this.sql.exec("DELETE FROM pending_settlement");
   }
 
   append(event: JobEvent): StoredEvent {
