@@ -113,6 +113,8 @@ export const idempotencyRecords = sqliteTable(
       body: unknown;
       /** Set when the body was too big for a D1 row: it lives in R2 under this key instead. */
       bodyRef?: string;
+      /** Set when the body could not be kept at all: repeats are refused, never run again. */
+      lost?: boolean;
     }>(),
     createdAt: createdAt(),
   },

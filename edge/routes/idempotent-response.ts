@@ -38,6 +38,13 @@ export async function respondIdempotently<T extends object, S extends 200 | 202 
       { param: "Idempotency-Key", headers: { "x-should-retry": "false" } },
     );
   }
+  if (claim.kind === "lost") {
+    throw new ApiError(
+      "idempotency_conflict",
+      "This Idempotency-Key's request was already processed and charged, but its response could not be kept; send a new key to generate again.",
+      { param: "Idempotency-Key", headers: { "x-should-retry": "false" } },
+    );
+  }
   if (claim.kind === "in_progress") {
     throw new ApiError(
       "idempotency_conflict",
@@ -54,7 +61,12 @@ export async function respondIdempotently<T extends object, S extends 200 | 202 
   }
   // Delivered and charged already: a failure to remember it must not turn the answer into a 500.
   const kept = c.get("auth").tenant.storePrompts ? response : withoutPromptText(response);
-  await store.complete(tenantId, key, kept).catch(logStoreFailure);
+  // Once more on a failure: a claim left in progress would answer repeats 409 for its lease, and
+  // then run the request, and charge it, a second time.
+  await store
+    .complete(tenantId, key, kept)
+    .catch(() => store.complete(tenantId, key, kept))
+    .catch(logStoreFailure);
   return respond<T, S>(c, response, status);
 }
 

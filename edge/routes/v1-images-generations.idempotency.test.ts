@@ -1,6 +1,7 @@
 // Idempotency-Key: replay without a second charge or origin call, conflicts, in-flight repeats, failures not kept.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { D1IdempotencyStore } from "../services/idempotency/idempotency-store";
 import { expectConformant } from "../test/conformance";
 import { answerError, hold, installFakeOrigin, succeed } from "../test/fake-origin";
 import { installStreamingOrigin } from "../test/fake-origin-stream";
@@ -58,6 +59,20 @@ describe("Idempotency-Key", () => {
       expect(row?.response.includes("a red fox")).toBe(storePrompts);
     },
   );
+
+  it("refuses, without running again, a key whose charged response could not be kept", async () => {
+    const origin = installFakeOrigin();
+    const { key } = await tenantWithKey();
+    vi.spyOn(D1IdempotencyStore.prototype, "claim").mockResolvedValueOnce({ kind: "lost" });
+    const res = await generate(key, { prompt: "a lighthouse" }, withKey("idem-lost"));
+    expect(res.status).toBe(409);
+    expect(res.headers.get("x-should-retry")).toBe("false");
+    expect(((await res.json()) as ErrorEnvelope).error).toMatchObject({
+      code: "idempotency_conflict",
+      param: "Idempotency-Key",
+    });
+    expect(origin.calls).toHaveLength(0);
+  });
 
   it("answers 409 idempotency_conflict to the same key with a different body", async () => {
     installFakeOrigin();

@@ -78,3 +78,28 @@ describe("D1IdempotencyStore", () => {
     expect(await store.claim("ten_p", "recent", "other")).toEqual({ kind: "claimed" });
   });
 });
+
+describe("a response that cannot be kept", () => {
+  it("completes the record without it: repeats are told it is lost, never run again", async () => {
+    const failingBucket = {
+      put: () => Promise.reject(new Error("R2 unavailable")),
+      get: () => Promise.resolve(null),
+    } as unknown as R2Bucket;
+    const store = new D1IdempotencyStore(openDatabase(env.DB), failingBucket, () => Date.now());
+    const big = { ...DONE, body: { data: "x".repeat(INLINE_BODY_LIMIT + 1) } };
+    expect(await store.claim("ten_lost", "k", "h")).toEqual({ kind: "claimed" });
+    await store.complete("ten_lost", "k", big);
+    expect(await store.claim("ten_lost", "k", "h")).toEqual({ kind: "lost" });
+    expect(await store.claim("ten_lost", "k", "other")).toEqual({ kind: "mismatch" });
+  });
+
+  it("reads a record whose R2 body has gone as lost, not as an error", async () => {
+    const { store } = storeAt(Date.now());
+    const big = { ...DONE, body: { data: "y".repeat(INLINE_BODY_LIMIT + 1) } };
+    await store.claim("ten_gone", "k", "h");
+    await store.complete("ten_gone", "k", big);
+    const listed = await env.IMAGES.list({ prefix: "idempotency/ten_gone/" });
+    await env.IMAGES.delete(listed.objects.map((o) => o.key));
+    expect(await store.claim("ten_gone", "k", "h")).toEqual({ kind: "lost" });
+  });
+});

@@ -23,7 +23,9 @@ export type IdempotencyClaim =
   /** The key was used with a different body. */
   | { readonly kind: "mismatch" }
   /** The first request with this key is still running. */
-  | { readonly kind: "in_progress" };
+  | { readonly kind: "in_progress" }
+  /** The first request completed (and was charged), but its response could not be kept. */
+  | { readonly kind: "lost" };
 
 export interface IdempotencyStore {
   claim(tenantId: string, key: string, bodySha256: string): Promise<IdempotencyClaim>;
@@ -64,16 +66,26 @@ export class D1IdempotencyStore implements IdempotencyStore {
     if (!existing) return { kind: "in_progress" };
     if (existing.bodySha256 !== bodySha256) return { kind: "mismatch" };
     if (existing.status !== "completed" || !existing.response) return { kind: "in_progress" };
-    return { kind: "replay", response: await this.inflate(existing.response) };
+    const response = await this.inflate(existing.response);
+    return response ? { kind: "replay", response } : { kind: "lost" };
   }
 
   async complete(tenantId: string, key: string, response: StoredResponse): Promise<void> {
     const text = JSON.stringify(response.body);
-    let stored: StoredResponse & { bodyRef?: string } = response;
+    let stored: StoredResponse & { bodyRef?: string; lost?: boolean } = response;
     if (text.length > INLINE_BODY_LIMIT) {
       const bodyRef = `idempotency/${tenantId}/${await sha256Hex(key)}`;
-      await this.bucket.put(bodyRef, text, { httpMetadata: { contentType: "application/json" } });
-      stored = { status: response.status, headers: response.headers, body: null, bodyRef };
+      const put = await this.bucket
+        .put(bodyRef, text, { httpMetadata: { contentType: "application/json" } })
+        .then(
+          () => true,
+          () => false,
+        );
+      // Unstored, the key still must not run the request again (it was delivered and charged):
+      // the record completes without a body, and repeats are told so.
+      stored = put
+        ? { status: response.status, headers: response.headers, body: null, bodyRef }
+        : { status: response.status, headers: {}, body: null, lost: true };
     }
     await this.db
       .update(idempotencyRecords)
@@ -117,10 +129,14 @@ export class D1IdempotencyStore implements IdempotencyStore {
     return and(eq(idempotencyRecords.tenantId, tenantId), eq(idempotencyRecords.key, key));
   }
 
-  private async inflate(stored: StoredResponse & { bodyRef?: string }): Promise<StoredResponse> {
+  /** The stored response, or null when it could not be kept (or its R2 body is gone). */
+  private async inflate(
+    stored: StoredResponse & { bodyRef?: string; lost?: boolean },
+  ): Promise<StoredResponse | null> {
+    if (stored.lost) return null;
     if (!stored.bodyRef) return stored;
     const object = await this.bucket.get(stored.bodyRef);
-    if (!object) throw new Error(`idempotent response body missing from R2: ${stored.bodyRef}`);
+    if (!object) return null;
     return { status: stored.status, headers: stored.headers, body: await object.json() };
   }
 }
