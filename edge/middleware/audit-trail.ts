@@ -14,8 +14,13 @@ export function auditTrail(options: AuditTrailOptions = {}) {
     if (options.skip?.(c.req.path)) return next();
     const draft = new AuditDraft(c.get("requestId"), Date.now());
     c.set("audit", draft);
+    // A client that hangs up cancels the invocation, and with it whatever is not in waitUntil:
+    // the handler's own settlement (its slot and quota held until the lease ends) and this
+    // record. Held in waitUntil, both still run (Workers allow 30 s after a disconnect).
     // Errors never reach here: Hono's compose has already rendered them into c.res via onError.
-    await next();
+    const handled = next();
+    c.executionCtx.waitUntil(handled.catch(() => {}));
+    await handled;
     const pattern = routePath(c, -1);
     // A wildcard means no route matched: keep the (bounded) raw path so probes are visible.
     const path = pattern.includes("*") || pattern === "" ? c.req.path.slice(0, 200) : pattern;
