@@ -53,3 +53,46 @@ describe("audit log", () => {
     ]);
   });
 });
+
+/** env.DB whose first `run` fails: before the statement ran, or after it committed. */
+function flakyD1(when: "before" | "after"): D1Database {
+  let failures = 1;
+  return {
+    prepare: (sql: string) => ({
+      bind: (...values: unknown[]) => {
+        const statement = env.DB.prepare(sql).bind(...values);
+        return {
+          run: async () => {
+            if (failures-- <= 0) return statement.run();
+            if (when === "after") await statement.run();
+            throw new Error("D1_ERROR: Network connection lost.");
+          },
+        };
+      },
+    }),
+  } as unknown as D1Database;
+}
+
+describe("a failed audit write", () => {
+  it.each(["before", "after"] as const)(
+    "is retried, and the record lands exactly once (the first try failed %s running)",
+    async (when) => {
+      const pending: Promise<unknown>[] = [];
+      const log = new D1AuditLog(openDatabase(env.DB), flakyD1(when), (p) => pending.push(p));
+      const tenantId = `ten_retry_${when}`;
+      log.submit({
+        requestId: `req_retry_${when}`,
+        tenantId,
+        route: "POST /v1/images/generations",
+        status: 200,
+        createdAt: new Date(1_767_225_600_000),
+      });
+      await Promise.all(pending);
+      const rows = await new D1AuditLog(openDatabase(env.DB), env.DB, () => {}).list({
+        tenantId,
+        limit: 10,
+      });
+      expect(rows.map((r) => r.requestId)).toEqual([`req_retry_${when}`]);
+    },
+  );
+});

@@ -49,6 +49,22 @@ const INSERT_AUDIT = `INSERT INTO audit_records (${AUDIT_COLUMNS.join(", ")})
   SELECT ${AUDIT_COLUMNS.map((_, i) => `value ->> ${i}`).join(", ")}
   FROM json_each(?) ORDER BY key`;
 
+/**
+ * A retry's insert: a record already there (the first attempt committed, then its answer was lost)
+ * is not written twice. Matched on tenant and creation time through audit_records_tenant_idx, then
+ * request id and route; only retries pay for the lookup.
+ */
+const INSERT_AUDIT_ONCE = `INSERT INTO audit_records (${AUDIT_COLUMNS.join(", ")})
+  SELECT ${AUDIT_COLUMNS.map((_, i) => `r.value ->> ${i}`).join(", ")}
+  FROM json_each(?) AS r
+  WHERE NOT EXISTS (SELECT 1 FROM audit_records a
+    WHERE a.tenant_id IS r.value ->> 1 AND a.created_at = r.value ->> 15
+      AND a.request_id = r.value ->> 0 AND a.route = r.value ->> 3)
+  ORDER BY r.key`;
+
+/** Waits before each retry of a failed batch write; after the last, the batch is logged and lost. */
+export const AUDIT_RETRY_DELAYS_MS: readonly number[] = [100, 500];
+
 /** One per isolate, so the records of requests that finish together share a write. */
 const isolateBatcher = new AuditBatcher<NewAuditRow>();
 
@@ -78,24 +94,33 @@ export class D1AuditLog implements AuditLog {
   }
 
   private async writeAll(records: readonly NewAuditRow[]): Promise<void> {
-    try {
-      // One round trip, one statement and one transaction for the whole batch.
-      await this.d1
-        .prepare(INSERT_AUDIT)
-        .bind(JSON.stringify(records.map(auditValues)))
-        .run();
-    } catch (error) {
-      console.error(
-        JSON.stringify({
-          level: "error",
-          msg: "audit write failed",
-          request_ids: records.map((r) => r.requestId),
-          message: error instanceof Error ? error.message : String(error),
-        }),
-      );
+    // One round trip, one statement and one transaction for the whole batch.
+    const rows = JSON.stringify(records.map(auditValues));
+    let failure: unknown;
+    for (let attempt = 0; attempt <= AUDIT_RETRY_DELAYS_MS.length; attempt++) {
+      if (attempt > 0) await delay(AUDIT_RETRY_DELAYS_MS[attempt - 1] ?? 0);
+      try {
+        await this.d1
+          .prepare(attempt === 0 ? INSERT_AUDIT : INSERT_AUDIT_ONCE)
+          .bind(rows)
+          .run();
+        return;
+      } catch (error) {
+        failure = error;
+      }
     }
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "audit write failed",
+        request_ids: records.map((r) => r.requestId),
+        message: failure instanceof Error ? failure.message : String(failure),
+      }),
+    );
   }
 }
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const jsonOrNull = (value: unknown) => (value == null ? null : JSON.stringify(value));
 
