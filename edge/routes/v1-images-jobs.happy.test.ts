@@ -177,4 +177,17 @@ describe("POST /v1/images/jobs", () => {
     );
     expect(pending).toEqual([]);
   });
+
+  it("audits a job as delivering URLs, which is what it does", async () => {
+    installStreamingOrigin();
+    const { key, tenantId } = await tenantWithKey();
+    const { body } = await createJob(key, { prompt: "a fox", steps: 8 });
+    await readEvents(key, body.id);
+    const audit = await adminCall<{ data: { route: string; params: Record<string, unknown> }[] }>(
+      `/admin/audit?tenant_id=${tenantId}`,
+    );
+    const records = audit.body.data.filter((r) => r.route.includes("jobs"));
+    expect(records.length).toBeGreaterThan(0);
+    for (const record of records) expect(record.params.response_format).toBe("url");
+  });
 });

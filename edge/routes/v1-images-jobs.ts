@@ -90,7 +90,8 @@ export const v1ImagesJobs = newRouter()
   .openapi(createJob, async (c) => {
     const body = c.req.valid("json");
     const auth = c.get("auth");
-    const planned = planGeneration(body, {
+    // A job always delivers URLs (the schema refuses b64_json): its plan and audit say so.
+    const planned = planGeneration({ ...body, response_format: "url" }, {
       allowedTiers: auth.tenant.allowedTiers,
       modelIds: modelIds(c.env.MODELS),
       allowBatch: true,
