@@ -91,11 +91,14 @@ export const v1ImagesJobs = newRouter()
     const body = c.req.valid("json");
     const auth = c.get("auth");
     // A job always delivers URLs (the schema refuses b64_json): its plan and audit say so.
-    const planned = planGeneration({ ...body, response_format: "url" }, {
-      allowedTiers: auth.tenant.allowedTiers,
-      modelIds: modelIds(c.env.MODELS),
-      allowBatch: true,
-    });
+    const planned = planGeneration(
+      { ...body, response_format: "url" },
+      {
+        allowedTiers: auth.tenant.allowedTiers,
+        modelIds: modelIds(c.env.MODELS),
+        allowBatch: true,
+      },
+    );
     if (!planned.ok) throw new ApiError(planned.code, planned.message, { param: planned.param });
     const { plan } = planned;
     const webhookUrl = checkedWebhookUrl(c, body.webhook_url);
