@@ -1,7 +1,6 @@
 // Idempotency-Key: replay without a second charge or origin call, conflicts, in-flight repeats, failures not kept.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { D1IdempotencyStore } from "../services/idempotency/idempotency-store";
 import { expectConformant } from "../test/conformance";
 import { answerError, hold, installFakeOrigin, succeed } from "../test/fake-origin";
 import { installStreamingOrigin } from "../test/fake-origin-stream";
@@ -60,18 +59,24 @@ describe("Idempotency-Key", () => {
     },
   );
 
-  it("refuses, without running again, a key whose charged response could not be kept", async () => {
-    const origin = installFakeOrigin();
-    const { key } = await tenantWithKey();
-    vi.spyOn(D1IdempotencyStore.prototype, "claim").mockResolvedValueOnce({ kind: "lost" });
-    const res = await generate(key, { prompt: "a lighthouse" }, withKey("idem-lost"));
+  it("refuses, without running or charging again, a key whose stored response was lost", async () => {
+    const origin = installFakeOrigin({ us: succeed({ padBytes: 300_000 }) });
+    const { key, tenantId } = await tenantWithKey();
+    const body = { prompt: "a lighthouse", n: 2 };
+    expect((await generate(key, body, withKey("idem-lost"))).status).toBe(200);
+    // Too big for a D1 row, so kept in R2; then gone (a failed put reads the same: "lost").
+    const kept = await env.IMAGES.list({ prefix: `idempotency/${tenantId}/` });
+    expect(kept.objects).toHaveLength(1);
+    await env.IMAGES.delete(kept.objects.map((o) => o.key));
+    const res = await generate(key, body, withKey("idem-lost"));
     expect(res.status).toBe(409);
     expect(res.headers.get("x-should-retry")).toBe("false");
     expect(((await res.json()) as ErrorEnvelope).error).toMatchObject({
       code: "idempotency_conflict",
       param: "Idempotency-Key",
     });
-    expect(origin.calls).toHaveLength(0);
+    expect(origin.calls).toHaveLength(1);
+    expect(await usageOf(key)).toMatchObject({ images_used: 2, images_reserved: 0 });
   });
 
   it("answers 409 idempotency_conflict to the same key with a different body", async () => {

@@ -3,6 +3,7 @@ import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import schema from "../../../shared/conformance/openai-images.schema.json";
+import { costUnits } from "../services/tenant-gate/cost";
 import { refuseConnection } from "../test/fake-origin";
 import { handBack, installStreamingOrigin, plain, stream } from "../test/fake-origin-stream";
 import { generate, tenantWithKey, usageOf } from "../test/generation";
@@ -55,17 +56,27 @@ describe("POST /v1/images/generations with stream: true", () => {
   });
 
   it("audits the streamed request when the stream ends, with its region and the units charged", async () => {
-    installStreamingOrigin();
+    const origin = installStreamingOrigin();
     const { key, tenantId } = await tenantWithKey();
     const { res } = await streamGenerate(key, { prompt: "a fox", n: 2, steps: 8 });
     expect(res.status).toBe(200);
+    const sent = origin.calls[0]?.body;
+    if (!sent) throw new Error("the origin was not called");
+    const units = costUnits({
+      tier: sent.tier,
+      width: sent.width,
+      height: sent.height,
+      steps: 8,
+      n: 2,
+    });
     const audit = await adminCall<{
       data: { route: string; status: number; cost_charged: number; region: string }[];
     }>(`/admin/audit?tenant_id=${tenantId}`);
     const records = audit.body.data.filter((r) => r.route === "POST /v1/images/generations");
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ status: 200, region: "us" });
-    expect(records[0]?.cost_charged).toBeGreaterThan(0);
+    expect(records[0]?.cost_charged).toBe(units);
+    expect(await usageOf(key)).toMatchObject({ images_used: 2, units_used: units });
   });
 
   it("asks for no previews and sends none when partial_images is 0 or absent", async () => {

@@ -171,7 +171,9 @@ describe("POST /v1/images/jobs", () => {
     expect(settle).toHaveBeenCalledTimes(2);
     expect(await usageOf(key)).toMatchObject({ images_used: 1, images_reserved: 0 });
     await vi.waitFor(async () => expect(await jobRecords()).toHaveLength(1));
-    expect((await jobRecords())[0]?.cost_charged).toBeGreaterThan(0);
+    // One quality image at its defaults: one unit.
+    expect((await jobRecords())[0]?.cost_charged).toBe(1);
+    expect(await usageOf(key)).toMatchObject({ units_used: 1 });
     const pending = await runInDurableObject(stub, (_job, state) =>
       state.storage.sql.exec("SELECT * FROM pending_settlement").toArray(),
     );
@@ -183,11 +185,19 @@ describe("POST /v1/images/jobs", () => {
     const { key, tenantId } = await tenantWithKey();
     const { body } = await createJob(key, { prompt: "a fox", steps: 8 });
     await readEvents(key, body.id);
-    const audit = await adminCall<{ data: { route: string; params: Record<string, unknown> }[] }>(
-      `/admin/audit?tenant_id=${tenantId}`,
+    const jobRecords = async () =>
+      (
+        await adminCall<{ data: { route: string; params: Record<string, unknown> }[] }>(
+          `/admin/audit?tenant_id=${tenantId}`,
+        )
+      ).body.data.filter((r) => r.route === "POST /v1/images/jobs" || r.route.startsWith("JOB "));
+    // The creation's record, and the job's own, written once it ended.
+    await vi.waitFor(async () =>
+      expect((await jobRecords()).map((r) => r.route).sort()).toEqual([
+        `JOB /v1/images/jobs/${body.id}`,
+        "POST /v1/images/jobs",
+      ]),
     );
-    const records = audit.body.data.filter((r) => r.route.includes("jobs"));
-    expect(records.length).toBeGreaterThan(0);
-    for (const record of records) expect(record.params.response_format).toBe("url");
+    for (const record of await jobRecords()) expect(record.params.response_format).toBe("url");
   });
 });

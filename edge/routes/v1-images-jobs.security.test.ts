@@ -16,7 +16,7 @@ async function expectNotFound(res: Response) {
 }
 
 describe("tenant isolation", () => {
-  it("answers 404 to another tenant for the job, its events, its cancel and its images", async () => {
+  it("answers 404 to another tenant for the job, its events and its cancel", async () => {
     installStreamingOrigin({ us: stream({ holdAt: 2 }) });
     const owner = await tenantWithKey();
     const other = await tenantWithKey();

@@ -87,6 +87,8 @@ async function breakerOpenedAt(region: string, timeoutMs: number) {
 async function expectLedgerAgrees(tenant: BedTenant, records: readonly GenerationRecord[]) {
   const ledger = await settledLedger(bed.stack.edgeUrl, bed.adminToken, tenant, records);
   const ok = records.filter((r) => r.status === 200);
+  // Without deliveries every check below is 0 === 0: the test that made them must have run.
+  expect(delivered(records), "no generation delivered an image").toBeGreaterThan(0);
   expect(ledger.imagesReserved).toBe(0);
   expect(ledger.imagesUsed).toBe(delivered(records));
   expect(auditedImages(ledger)).toBe(delivered(records));

@@ -39,5 +39,20 @@ describe("rate limit headers", () => {
     });
     expect(duplicate["Retry-After"]).toBeUndefined();
     expect(duplicate["RateLimit-Limit"]).toBe("10");
+    const admitted = admitHeaders({
+      ok: true,
+      reservation: {
+        requestId: "gen_1",
+        images: 1,
+        unitsPerImage: 1,
+        createdAtMs: 0,
+        leaseUntilMs: 60_000,
+      },
+      replayed: false,
+      rateLimit,
+      slotsLeft: 3,
+    });
+    expect(admitted["Retry-After"]).toBeUndefined();
+    expect(admitted["RateLimit-Remaining"]).toBe("0");
   });
 });
