@@ -121,13 +121,16 @@ describe("origin process", () => {
   );
 
   it("drains on SIGTERM: readyz turns 503, in-flight work finishes, then the process exits", async () => {
-    const inFlight = signedPost(
-      origin.url,
-      "/internal/v1/generate",
-      validRequest({ tier: "quality", steps: 20, scheduler: "ddim", guidance_scale: 5 }),
-      SECRET,
-    );
-    await new Promise((r) => setTimeout(r, 100));
+    // Seconds of work, signalled only once it runs: the drain must let it finish.
+    const inFlight = signedPost(origin.url, "/internal/v1/generate", longRequest(1), SECRET);
+    const running = async () => {
+      const text = await (await request(`${origin.url}/metrics`)).body.text();
+      return /darkroom_origin_rows\{state="running"\} [1-9]/.test(text);
+    };
+    for (let i = 0; i < 500 && !(await running()); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await running(), "the request never started running").toBe(true);
     const exited = new Promise<number | null>((resolve) =>
       origin.child.once("exit", (code) => resolve(code)),
     );
@@ -141,7 +144,8 @@ describe("origin process", () => {
         () => 0,
       );
     }
-    expect([503, 0]).toContain(ready);
+    // Still listening while it drains (the listener closes last), and saying it is not ready.
+    expect(ready).toBe(503);
     expect((await inFlight).status).toBe(200);
     expect(await exited).toBe(0);
   });

@@ -31,8 +31,12 @@ async function register(region: "us" | "eu", fields: Record<string, unknown> = {
 
 const unregister = (region: string) => adminCall(`/admin/origins/${region}`, { method: "DELETE" });
 const health = async (region: string, bindings: Record<string, string>) =>
-  (await adminCall<{ health: { breaker: string } }>(`/admin/origins/${region}`, { bindings })).body
-    .health;
+  (
+    await adminCall<{ health: { breaker: string; consecutive_failures: number } }>(
+      `/admin/origins/${region}`,
+      { bindings },
+    )
+  ).body.health;
 
 describe("residency", () => {
   it("serves a tenant pinned to eu only from eu", async () => {
@@ -108,10 +112,15 @@ describe("circuit breaker", () => {
     let origin = installFakeOrigin({ us: refuseConnection });
     await generate(key, FAST, { bindings });
     await generate(key, FAST, { bindings });
-    // Still down: the trial fails over to eu and re-opens the breaker.
+    // Opened by the two failures (and, with no cool-down, half-open at once).
+    const opened = await health("us", bindings);
+    expect(opened).toMatchObject({ breaker: "half_open", consecutive_failures: 2 });
+    // Still down: the trial fails over to eu and re-opens the breaker, from a later moment.
     const failedTrial = await generate(key, FAST, { bindings });
     expect(failedTrial.headers.get("x-darkroom-region")).toBe("eu");
     expect(origin.calls.slice(4).map((c) => c.region)).toEqual(["us", "eu"]);
+    const reopened = await health("us", bindings);
+    expect(reopened).toMatchObject({ breaker: "half_open", consecutive_failures: 3 });
     vi.restoreAllMocks();
     origin = installFakeOrigin({ us: succeed() });
     const trial = await generate(key, FAST, { bindings });
