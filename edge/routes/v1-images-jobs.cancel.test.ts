@@ -91,21 +91,29 @@ describe("POST /v1/images/jobs/{id}/cancel", () => {
   });
 });
 
+/** A job run to its first step and canceled: its tenant, key and stored spec (to reuse under a new id). */
+async function aCanceledJobsSpec() {
+  installStreamingOrigin({ us: stream({ holdAt: 1 }) });
+  const { key, tenantId } = await tenantWithKey();
+  const first = await createJob(key, { prompt: "a fox", steps: 8 });
+  await reachedStep(key, first.body.id, 1);
+  await cancelJob(key, first.body.id);
+  const spec = await runInDurableObject(
+    env.JOBS.get(env.JOBS.idFromName(first.body.id)),
+    (_job, state) => {
+      const [row] = state.storage.sql.exec<{ spec: string }>("SELECT spec FROM job").toArray();
+      return JSON.parse(row?.spec ?? "{}") as JobSpec;
+    },
+  );
+  return { key, tenantId, spec };
+}
+
 describe("a cancel racing the job's first alarm", () => {
   it("ends the job canceled once: the alarm does not start it while the cancel is recorded", async () => {
-    installStreamingOrigin({ us: stream({ holdAt: 1 }) });
-    const { key, tenantId } = await tenantWithKey();
     // A real job's spec, reused under a fresh id for a job that has not run yet.
-    const first = await createJob(key, { prompt: "a fox", steps: 8 });
-    await reachedStep(key, first.body.id, 1);
-    await cancelJob(key, first.body.id);
-    const specOf = (id: string) =>
-      runInDurableObject(env.JOBS.get(env.JOBS.idFromName(id)), (_job, state) => {
-        const [row] = state.storage.sql.exec<{ spec: string }>("SELECT spec FROM job").toArray();
-        return JSON.parse(row?.spec ?? "{}") as JobSpec;
-      });
+    const { key, tenantId, spec: ranSpec } = await aCanceledJobsSpec();
     const jobId = newJobId();
-    const spec = { ...(await specOf(first.body.id)), jobId };
+    const spec = { ...ranSpec, jobId };
     vi.restoreAllMocks();
     const origin = installStreamingOrigin();
     // The origin answers a moment late, as a real one across a network does.
@@ -132,18 +140,7 @@ describe("a cancel racing the job's first alarm", () => {
 
 describe("a cancel after the job's object restarted mid-run", () => {
   it("still tells the origin that took it, and ends the job canceled", async () => {
-    installStreamingOrigin({ us: stream({ holdAt: 1 }) });
-    const { key, tenantId } = await tenantWithKey();
-    const first = await createJob(key, { prompt: "a fox", steps: 8 });
-    await reachedStep(key, first.body.id, 1);
-    await cancelJob(key, first.body.id);
-    const spec = await runInDurableObject(
-      env.JOBS.get(env.JOBS.idFromName(first.body.id)),
-      (_job, state) => {
-        const [row] = state.storage.sql.exec<{ spec: string }>("SELECT spec FROM job").toArray();
-        return JSON.parse(row?.spec ?? "{}") as JobSpec;
-      },
-    );
+    const { tenantId, spec } = await aCanceledJobsSpec();
     vi.restoreAllMocks();
     const origin = installStreamingOrigin();
     const jobId = newJobId();

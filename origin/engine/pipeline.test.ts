@@ -1,10 +1,7 @@
 // The real pipeline on the tiny model: determinism, seed and prompt dependence, every scheduler.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadTinyPipeline } from "../../test/support/origin-fixtures";
-import { writeTinyModel } from "../model/tiny";
+import { lcmPipelineCountingRows } from "../../test/support/tiny-model-fixtures";
 import type { DiffusionPipeline, GenerateParams } from "./pipeline";
 
 let pipeline: DiffusionPipeline;
@@ -87,15 +84,7 @@ describe("DiffusionPipeline", () => {
   });
 
   it("conditions an LCM-style model on the guidance, with one UNet row per image", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "darkroom-lcm-"));
-    await writeTinyModel(dir, { inputIds: "int64", timestep: "float-batch", timestepCond: true });
-    const lcm = await loadTinyPipeline(dir);
-    const rowsPerCall: number[] = [];
-    const unet = lcm.runtime.unet.bind(lcm.runtime);
-    lcm.runtime.unet = (rows, h, w) => {
-      rowsPerCall.push(rows.length);
-      return unet(rows, h, w);
-    };
+    const { pipeline: lcm, rowsPerCall, close } = await lcmPipelineCountingRows();
     try {
       const render = async (guidance_scale: number) =>
         (await lcm.generate({ ...fast, scheduler: "lcm", steps: 4, guidance_scale })).images[0]!
@@ -104,8 +93,7 @@ describe("DiffusionPipeline", () => {
       expect(meanAbsDiff(two, twelve)).toBeGreaterThan(0.5 / 255);
       expect(rowsPerCall.every((n) => n === 1)).toBe(true);
     } finally {
-      await lcm.runtime.dispose();
-      await rm(dir, { recursive: true, force: true });
+      await close();
     }
   });
 

@@ -1,9 +1,8 @@
 // The loader against every dtype convention real exports use, and its start-up failures.
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { writeTinyModel } from "../model/tiny";
+import { maxAbsDiff, type TinyVariant, tempModels } from "../../test/support/tiny-model-fixtures";
 import { INPUT_ID_TYPES, TIMESTEP_KINDS } from "../model/tiny/variant";
 import { loadOnnxRuntime } from "./onnx-diffusion-runtime";
 
@@ -13,23 +12,10 @@ const settings = {
   interOpThreads: 1,
   cudaDevice: 0,
 };
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const models = tempModels();
+afterAll(() => models.removeAll());
 
-async function tempModel(variant?: Parameters<typeof writeTinyModel>[1]): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "darkroom-model-"));
-  dirs.push(dir);
-  await writeTinyModel(dir, variant);
-  return dir;
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return max;
-}
+const tempModel = (variant?: TinyVariant) => models.write(variant);
 
 const variants = INPUT_ID_TYPES.flatMap((inputIds) =>
   TIMESTEP_KINDS.map((timestep) => ({ inputIds, timestep })),

@@ -1,14 +1,18 @@
 // LCM-style exports: a UNet taking `timestep_cond` loads, each row conditioned on its own guidance.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  LCM_VARIANT,
+  maxAbsDiff,
+  type TinyVariant,
+  tempModels,
+} from "../../test/support/tiny-model-fixtures";
 import { DEFAULT_EMBEDDED_GUIDANCE } from "../diffusion/guidance-embedding";
 import { gaussianNoise, stepNoise } from "../diffusion/noise";
 import { createScheduler } from "../diffusion/scheduler";
 import type { DiffusionRuntime } from "../engine/diffusion-runtime";
 import { loadPipeline } from "../load-pipeline";
-import { writeTinyModel } from "../model/tiny";
 import { declareFloat16Inputs } from "./float16-graph.test-support";
 import type { DescribedModel } from "./model-description";
 import { type GuidedRow, loadOnnxRuntime } from "./onnx-diffusion-runtime";
@@ -20,25 +24,12 @@ const settings = {
   interOpThreads: 1,
   cudaDevice: 0,
 };
-const LCM = { inputIds: "int64", timestep: "float-batch", timestepCond: true } as const;
+const LCM = LCM_VARIANT;
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const models = tempModels("darkroom-lcm-");
+afterAll(() => models.removeAll());
 
-async function tempModel(variant: Parameters<typeof writeTinyModel>[1] = LCM): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "darkroom-lcm-"));
-  dirs.push(dir);
-  await writeTinyModel(dir, variant);
-  return dir;
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return max;
-}
+const tempModel = (variant: TinyVariant = LCM) => models.write(variant);
 
 const guidanceDim = (runtime: DiffusionRuntime) =>
   (runtime.model as DescribedModel).guidanceEmbeddingDim;

@@ -1,14 +1,11 @@
 // The batcher on the real tiny model: batching must not change images; caches must not either.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadTinyPipeline } from "../../test/support/origin-fixtures";
+import { lcmPipelineCountingRows } from "../../test/support/tiny-model-fixtures";
 import { createScheduler } from "../diffusion/scheduler";
 import { advanceRows, type DenoiseRow } from "../engine/denoise-row";
 import type { DiffusionPipeline, GenerateParams } from "../engine/pipeline";
 import { toRgb8 } from "../imaging/encode-image";
-import { writeTinyModel } from "../model/tiny";
 import { DEFAULT_BATCH_POLICY } from "./batch-policy";
 import { ContinuousBatcher } from "./continuous-batcher";
 import type { GenerationJob, JobOutcome } from "./job-scheduler";
@@ -157,15 +154,7 @@ describe("continuous batching on the real runtime", () => {
   });
 
   it("batches an LCM-style model's guided jobs as one row per image (guidance is an input)", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "darkroom-lcm-batch-"));
-    await writeTinyModel(dir, { inputIds: "int64", timestep: "float-batch", timestepCond: true });
-    const lcm = await loadTinyPipeline(dir);
-    const rowsPerCall: number[] = [];
-    const unet = lcm.runtime.unet.bind(lcm.runtime);
-    lcm.runtime.unet = (rows, h, w) => {
-      rowsPerCall.push(rows.length);
-      return unet(rows, h, w);
-    };
+    const { pipeline: lcm, rowsPerCall, close } = await lcmPipelineCountingRows();
     try {
       const batcher = new ContinuousBatcher(lcm);
       const lcmJob = job("lcm", { n: 2, scheduler: "lcm", steps: 4, guidance_scale: 6 });
@@ -176,8 +165,7 @@ describe("continuous batching on the real runtime", () => {
       expect(rowsPerCall.length).toBeGreaterThan(0);
       expect(rowsPerCall.every((n) => n === 2)).toBe(true);
     } finally {
-      await lcm.runtime.dispose();
-      await rm(dir, { recursive: true, force: true });
+      await close();
     }
   });
 
