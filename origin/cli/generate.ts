@@ -1,22 +1,59 @@
 // `npm run generate -- --prompt "a red fox"`: the origin pipeline in-process, with a progress bar.
-import { writeFile } from "node:fs/promises";
-import { extname } from "node:path";
+import { constants } from "node:fs";
+import { access, writeFile } from "node:fs/promises";
+import { dirname, extname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { SingleBar } from "cli-progress";
 import { describeZodError } from "../../protocol/errors";
 import { GenerateRequestSchema } from "../../protocol/generate";
-import { TIER_SPECS, TIERS, type Tier } from "../../protocol/tiers";
+import { parseSize, TIER_SPECS, TIERS, type Tier } from "../../protocol/tiers";
 import { loadOriginConfig } from "../config";
 import { encodeImage } from "../imaging/encode-image";
 import { loadPipeline, sessionSettingsFrom } from "../load-pipeline";
 import { buildReceipt } from "../server/build-receipt";
 
-const USAGE = `usage: npm run generate -- --prompt "a red fox" [--seed 7] [--tier fast|quality]
+const USAGE = `usage: npm run generate -- --prompt "a red fox" [--seed 7] [--tier fast|quality|batch]
   [--size 256x256] [--steps 2] [--guidance 0] [--scheduler euler] [--negative "..."]
-  [--out fox.png] [--model-dir models/tiny-sd]`;
+  [--out fox.png|.webp|.jpg] [--model-dir models/tiny-sd]`;
+
+/** Which flag sets each request field, so an error names what the user typed. */
+const FLAG_OF: Record<string, string> = {
+  prompt: "--prompt",
+  negative_prompt: "--negative",
+  seed: "--seed",
+  tier: "--tier",
+  width: "--size",
+  height: "--size",
+  steps: "--steps",
+  guidance_scale: "--guidance",
+  scheduler: "--scheduler",
+  output_format: "--out",
+};
+
+/** A usage mistake: said with the usage, exit 2 (a failed generation exits 1). */
+function usageError(message: string): never {
+  console.error(`darkroom: ${message}\n${USAGE}`);
+  process.exit(2);
+}
 
 function options() {
-  const { values } = parseArgs({
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse();
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (!values.prompt) usageError("--prompt is required");
+  return values as typeof values & { prompt: string };
+}
+
+function parse() {
+  return parseArgs({
     options: {
       prompt: { type: "string" },
       negative: { type: "string", default: "" },
@@ -31,19 +68,30 @@ function options() {
       help: { type: "boolean", default: false },
     },
   });
-  if (values.help || !values.prompt) {
-    console.error(USAGE);
-    process.exit(values.help ? 0 : 2);
-  }
-  return values as typeof values & { prompt: string };
 }
 
-async function main() {
-  const o = options();
-  const tier = (TIERS as readonly string[]).includes(o.tier) ? (o.tier as Tier) : "fast";
-  const spec = TIER_SPECS[tier];
-  const [width, height] = o.size.split("x").map(Number);
-  const format = extname(o.out).slice(1).replace("jpg", "jpeg") || "png";
+function wholeNumber(raw: string, flag: string): number {
+  if (!/^\d+$/.test(raw)) usageError(`${flag} must be a whole number, got '${raw}'`);
+  return Number(raw);
+}
+
+function decimal(raw: string, flag: string): number {
+  if (!/^\d+(\.\d+)?$/.test(raw)) usageError(`${flag} must be a number, got '${raw}'`);
+  return Number(raw);
+}
+
+const FORMATS: Record<string, string> = { png: "png", webp: "webp", jpg: "jpeg", jpeg: "jpeg" };
+
+/** The request the flags describe, validated as the origin validates a signed one. */
+function requestFrom(o: ReturnType<typeof options>) {
+  if (!(TIERS as readonly string[]).includes(o.tier)) {
+    usageError(`--tier must be one of ${TIERS.join(", ")}, got '${o.tier}'`);
+  }
+  const spec = TIER_SPECS[o.tier as Tier];
+  const size = parseSize(o.size);
+  if (!size) usageError(`--size must be WxH, one of ${spec.sizes.join(", ")} for --tier ${o.tier}`);
+  const format = FORMATS[extname(o.out).slice(1).toLowerCase()];
+  if (!format) usageError(`--out must end in .png, .webp or .jpg, got '${o.out}'`);
   const parsed = GenerateRequestSchema.safeParse({
     request_id: `cli-${Date.now()}`,
     tenant_id: "cli",
@@ -52,40 +100,70 @@ async function main() {
     prompt: o.prompt,
     negative_prompt: o.negative,
     n: 1,
-    width,
-    height,
-    steps: o.steps ? Number(o.steps) : spec.defaultSteps,
-    guidance_scale: o.guidance ? Number(o.guidance) : spec.defaultGuidance,
-    seed: Number(o.seed),
+    ...size,
+    steps: o.steps === undefined ? spec.defaultSteps : wholeNumber(o.steps, "--steps"),
+    guidance_scale:
+      o.guidance === undefined ? spec.defaultGuidance : decimal(o.guidance, "--guidance"),
+    seed: wholeNumber(o.seed, "--seed"),
     scheduler: o.scheduler ?? spec.defaultScheduler,
     output_format: format,
     deadline_ms: spec.defaultDeadlineMs,
   });
   if (!parsed.success) {
-    const { message } = describeZodError(parsed.error);
-    console.error(`darkroom: ${message}\n${USAGE}`);
-    process.exit(2);
+    const { message, param } = describeZodError(parsed.error);
+    const flag = param ? FLAG_OF[param.split(".")[0] ?? ""] : undefined;
+    usageError(flag ? `${flag}: ${message.replace(/^Invalid '[^']*': /, "")}` : message);
   }
-  const req = parsed.data;
+  return parsed.data;
+}
+
+async function main() {
+  const o = options();
+  const req = requestFrom(o);
+  // Checked before the model loads and the image is computed, not after.
+  const folder = dirname(resolve(o.out));
+  await access(folder, constants.W_OK).catch(() =>
+    usageError(
+      `--out: folder ${folder} does not exist or is not writable; create it or choose another path`,
+    ),
+  );
+  // The server's own settings (listen address, signing secret) do not concern the CLI.
+  const { DARKROOM_HOST: _h, DARKROOM_PORT: _p, ORIGIN_SHARED_SECRET: _s, ...env } = process.env;
   const config = loadOriginConfig({
-    ...process.env,
-    DARKROOM_MODEL_DIR: o["model-dir"] ?? process.env.DARKROOM_MODEL_DIR,
+    ...env,
+    DARKROOM_MODEL_DIR: o["model-dir"] ?? env.DARKROOM_MODEL_DIR,
   });
+  console.error(`darkroom: loading model ${config.modelManifest ?? config.modelDir}…`);
   const pipeline = await loadPipeline({
     modelDir: config.modelDir,
     modelId: config.modelId,
     modelManifest: config.modelManifest,
     ...sessionSettingsFrom(config),
   });
+  // Drawn on a terminal; elsewhere (CI, a pipe) a line every 2 s, so a long run still shows progress.
   const bar = new SingleBar({
     format: "denoising [{bar}] {value}/{total} steps",
     stream: process.stderr,
     hideCursor: true,
+    noTTYOutput: true,
+    notTTYSchedule: 2_000,
   });
+  // Ctrl-C mid-run: give the terminal its cursor back before leaving.
+  const interrupted = () => {
+    bar.stop();
+    process.exit(130);
+  };
+  process.once("SIGINT", interrupted);
   bar.start(req.steps, 0);
   const started = performance.now();
-  const { images, timings } = await pipeline.generate(req, (step) => bar.update(step));
-  bar.stop();
+  let generated: Awaited<ReturnType<typeof pipeline.generate>>;
+  try {
+    generated = await pipeline.generate(req, (step) => bar.update(step));
+  } finally {
+    bar.stop();
+    process.off("SIGINT", interrupted);
+  }
+  const { images, timings } = generated;
   const image = images[0]!;
   const inference = performance.now() - started;
   const receipt = buildReceipt(req, pipeline.model, "cli", image.seed, {

@@ -86,10 +86,12 @@ export function curlCommands(edgeUrl: string, key: string, model: string | null)
     `  -H "Authorization: Bearer ${key}" \\\n` +
     `  -H "Content-Type: application/json" \\\n` +
     `  -d '${body}'`;
+  // An error answer is printed (its message says what to do), and no empty PNG is left behind.
   const decode =
-    `node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>` +
-    `process.stdout.write(Buffer.from(JSON.parse(s).data[0].b64_json,'base64')))"`;
-  return { curl, curl_save_png: `${curl} \\\n  | ${decode} > lighthouse.png` };
+    `node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{const j=JSON.parse(s);` +
+    `if(!j.data){console.error(j.error?.message??s);process.exit(1)}` +
+    `require('fs').writeFileSync('lighthouse.png',Buffer.from(j.data[0].b64_json,'base64'))})"`;
+  return { curl, curl_save_png: `${curl} \\\n  | ${decode}` };
 }
 
 export async function writeStackFile(path: string, file: StackFile): Promise<void> {

@@ -1,6 +1,6 @@
 // `npm run model:tiny`: generates the tiny Optimum-layout model and prints what it wrote and its hashes.
 import { existsSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { INPUT_ID_TYPES, TIMESTEP_KINDS, type TinyVariant } from "./variant";
@@ -22,13 +22,16 @@ function pick<T extends string>(
 ): T | undefined {
   if (value === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(value)) {
-    throw new Error(`${flag} must be one of ${allowed.join(", ")}\n${USAGE}`);
+    throw new UsageError(`${flag} must be one of ${allowed.join(", ")}\n${USAGE}`);
   }
   return value as T;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
+/** A mistake in how it was called: said with the usage, exit 2 (a failure to write exits 1). */
+class UsageError extends Error {}
+
+function parseFlags() {
+  return parseArgs({
     options: {
       out: { type: "string", default: DEFAULT_TINY_MODEL_DIR },
       "input-ids": { type: "string" },
@@ -38,6 +41,18 @@ async function main(): Promise<void> {
       help: { type: "boolean", default: false },
     },
   });
+}
+
+function parse() {
+  try {
+    return parseFlags();
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parse();
   if (values.help) {
     console.log(USAGE);
     return;
@@ -48,8 +63,21 @@ async function main(): Promise<void> {
     // Set only when asked: the default variant's bytes (model_index.json) must not change.
     ...(values["timestep-cond"] ? { timestepCond: true } : {}),
   };
-  const existed = existsSync(join(values.out, "model_index.json"));
-  if (existed && values.force) await rm(values.out, { recursive: true, force: true });
+  const index = join(values.out, "model_index.json");
+  const existed = existsSync(index);
+  if (existed && values.force) {
+    // Only a folder this generator wrote is replaced: --force must never delete a real export.
+    const written = await readFile(index, "utf8").then(
+      (text) => (JSON.parse(text) as { _darkroom_tiny?: unknown })._darkroom_tiny !== undefined,
+      () => false,
+    );
+    if (!written) {
+      throw new UsageError(
+        `${values.out} holds a model model:tiny did not write (no _darkroom_tiny in model_index.json); it was left alone. Pick another --out.`,
+      );
+    }
+    await rm(values.out, { recursive: true, force: true });
+  }
   const dir = await ensureTinyModel(values.out, variant);
   const reused = existed && !values.force;
   console.log(`${reused ? "kept existing" : "wrote"} tiny model in ${dir}`);
@@ -62,6 +90,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
+  console.error(`model:tiny: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(error instanceof UsageError ? 2 : 1);
 });
