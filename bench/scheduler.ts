@@ -160,11 +160,15 @@ interface SaturatedRound {
   pure: Record<Tier, number>;
 }
 
+/** A line per finished stage on stderr: the whole run takes minutes, and its table comes last. */
+const progress = (line: string) => console.error(`bench:scheduler ${line}`);
+
 async function runMode(
   mode: "darkroom" | "fifo",
   rates: (capacity: number) => number[],
   port: number,
 ) {
+  progress(`${mode}: starting an origin on port ${port}…`);
   const origin = await startOriginProcess({
     port,
     secret: SECRET,
@@ -210,6 +214,10 @@ async function runMode(
       });
       before = after;
       splitBefore = splitAfter;
+      const last = rounds.at(-1)!;
+      progress(
+        `${mode}: saturated round ${round + 1}/${SATURATION_ROUNDS}: ${last.imagesPerSecond.toFixed(2)} img/s, ${last.overBound.toFixed(2)} of the compute bound`,
+      );
     }
     const byRatio = [...rounds].sort((a, b) => a.overBound - b.overBound);
     const median = byRatio[Math.floor(byRatio.length / 2)]!;
@@ -227,6 +235,9 @@ async function runMode(
         body: loadBody(`${mode}-${rate}`),
       });
       results[String(rate)] = summarise(run.samples, run.wallMs);
+      progress(
+        `${mode}: open loop at ${rate.toFixed(2)} req/s done (${run.samples.length} requests)`,
+      );
     }
     return {
       saturatedImagesPerSecond: lastDone,
