@@ -35,6 +35,8 @@ export interface Bindings {
   ENVIRONMENT: string;
   /** Seconds a finished job's record stays readable (GenerationJob); unset: 7 days. */
   JOB_RETENTION_S?: string;
+  /** Days an audit record is kept before the cron deletes it, 1–3650; unset, empty or invalid: 90. */
+  AUDIT_RETENTION_DAYS?: string;
   /** Secret: per-tenant webhook signing keys derive from it (services/webhooks); dev has a default. */
   WEBHOOK_SIGNING_SECRET?: string;
   /** "true" only in development (wrangler.toml top level; "false" in [env.*]): http and loopback webhook URLs. */

@@ -96,6 +96,8 @@ export const auditRecords = sqliteTable(
   (t) => [
     index("audit_records_tenant_idx").on(t.tenantId, t.createdAt),
     index("audit_records_request_idx").on(t.requestId),
+    // The cron's retention purge reads the oldest records across every tenant.
+    index("audit_records_created_idx").on(t.createdAt),
   ],
 );
 

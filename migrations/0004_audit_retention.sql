@@ -1,0 +1,1 @@
+CREATE INDEX `audit_records_created_idx` ON `audit_records` (`created_at`);
