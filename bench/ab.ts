@@ -15,6 +15,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ensureTinyModel } from "../origin/model/tiny";
+import { runBench, track } from "./lib/cleanup";
 import { closedLoop, keepAlivePool, type LoopRequest } from "./lib/closed-loop";
 import { benchTenantRequest, startEdge } from "./lib/edge-bench-targets";
 import { saturatedBurst } from "./lib/mixed-traffic";
@@ -30,20 +31,31 @@ type Side = "base" | "work";
 interface Checkout {
   dir: string;
   commit: string;
-  remove(): void;
+  remove(): Promise<void>;
 }
 
 const git = (...args: string[]) => execFileSync("git", args, { encoding: "utf8" }).trim();
 
-/** `ref` in a temporary worktree that uses this checkout's node_modules. */
+/**
+ * `ref` in a temporary worktree that uses this checkout's node_modules; removed by `remove`, or on
+ * the bench's error and signal paths.
+ */
 function checkout(ref: string): Checkout {
   const dir = mkdtempSync(join(tmpdir(), "darkroom-ab-"));
   git("worktree", "add", "--detach", "--force", dir, ref);
+  let removed = false;
+  // Once only: the signal path may start it and the exit hook run it again in the same turn.
+  const removeNow = () => {
+    if (removed) return;
+    removed = true;
+    git("worktree", "remove", "--force", dir);
+  };
+  const tracked = track(`worktree ${dir}`, async () => removeNow(), removeNow);
   symlinkSync(resolve("node_modules"), join(dir, "node_modules"));
   return {
     dir,
     commit: git("-C", dir, "rev-parse", "--short", "HEAD"),
-    remove: () => git("worktree", "remove", "--force", dir),
+    remove: () => tracked.stop(),
   };
 }
 
@@ -148,7 +160,8 @@ async function edgeAb(base: Checkout) {
     ] as const) {
       console.log(`starting the ${side} edge…`);
       const storage = await benchStorage("tmpfs");
-      const mf = await startEdge(
+      stops.push(storage.cleanup);
+      const edge = await startEdge(
         origin.url,
         SECRET,
         date,
@@ -156,8 +169,8 @@ async function edgeAb(base: Checkout) {
         join(root, "edge/index.ts"),
         join(root, "migrations"),
       );
-      stops.push(() => mf.dispose(), storage.cleanup);
-      const url = (await mf.ready).origin;
+      stops.push(edge.stop);
+      const url = edge.url;
       const pool = keepAlivePool(url, clients);
       stops.push(() => pool.close());
       edges[side] = { request: await benchTenantRequest(url), pool };
@@ -223,14 +236,8 @@ async function main() {
     await writeFile(`bench/results/ab-${mode}.json`, `${JSON.stringify(out, null, 2)}\n`);
     console.log(`wrote bench/results/ab-${mode}.json`);
   } finally {
-    base.remove();
+    await base.remove();
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: Error) => {
-    console.error(`bench:ab failed: ${error.message}`);
-    process.exit(1);
-  },
-);
+runBench("bench:ab", main);

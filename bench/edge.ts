@@ -4,6 +4,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { timeChecks } from "../edge/safety";
+import { runBench } from "./lib/cleanup";
 import { closedLoop, keepAlivePool, type LoopResult } from "./lib/closed-loop";
 import {
   BENCH_PROMPT,
@@ -28,6 +29,10 @@ const timeLeft = () => Math.max(1_000, TOTAL_CAP_MS - (performance.now() - bench
 
 type Merged = { samplesMs: number[]; wallMs: number };
 
+/** A line per phase and round on stderr, between timed loops: the run takes minutes. */
+const progress = (line: string) => console.error(`bench:edge ${line}`);
+const thousands = (n: number) => n.toLocaleString("en-US");
+
 async function measure(targets: Target[], concurrency: number, requests: number) {
   const pools = new Map(targets.map((t) => [t.name, keepAlivePool(t.url, concurrency)]));
   const merged = new Map<TargetName, Merged>(
@@ -48,15 +53,24 @@ async function measure(targets: Target[], concurrency: number, requests: number)
     }
     return result;
   };
+  const names = targets.map((t) => t.name).join(", ");
+  progress(
+    `c=${concurrency}: warm-up, ${thousands(Math.min(WARMUP, requests))} requests each to ${names}…`,
+  );
   for (const t of targets) await run(t, Math.min(WARMUP, requests));
+  const perRound = Math.ceil(requests / ROUNDS);
   for (let round = 0; round < ROUNDS; round++) {
     const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
     for (const t of order) {
-      const result = await run(t, Math.ceil(requests / ROUNDS));
+      const result = await run(t, perRound);
       const into = merged.get(t.name)!;
       into.samplesMs.push(...result.samplesMs);
       into.wallMs += result.wallMs;
     }
+    const done = Math.min(...[...merged.values()].map((m) => m.samplesMs.length));
+    progress(
+      `c=${concurrency}: round ${round + 1}/${ROUNDS} done, ${thousands(done)}/${thousands(perRound * ROUNDS)} requests per target`,
+    );
   }
   await Promise.all([...pools.values()].map((p) => p.close()));
   return merged;
@@ -106,7 +120,7 @@ async function main() {
   console.log(
     `bench:edge on ${cpus().length} CPUs (load ${loadavg()[0]?.toFixed(1)}), Node ${process.version}; starting…`,
   );
-  const bench = await startBenchTargets(ORIGIN_PORT, STORAGE);
+  const bench = await startBenchTargets(ORIGIN_PORT, STORAGE, progress);
   console.log(`edge storage (D1/KV/DO/R2 SQLite): ${bench.storage} (BENCH_STORAGE=disk|tmpfs)`);
   const rows = [];
   const out: Record<string, unknown> = {};
@@ -120,6 +134,7 @@ async function main() {
   } finally {
     await bench.stop();
   }
+  progress("timing the safety prefilter (5,000 checks)…");
   const safety = timeChecks(BENCH_PROMPT, { iterations: 5_000 });
   out.safety_us_per_check = Object.fromEntries(
     safety.stages.map((s) => [s.name, round2(s.micros)]),
@@ -166,7 +181,4 @@ async function main() {
   process.exit(0);
 }
 
-main().catch((error: Error) => {
-  console.error(`bench:edge failed: ${error.message}`);
-  process.exit(1);
-});
+runBench("bench:edge", main);

@@ -4,6 +4,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { startRegionBed } from "../test/support/region-bed";
+import { runBench, track } from "./lib/cleanup";
 import { DEFINITIONS, failoverReport, phaseRows } from "./lib/failover-report";
 import { type FailoverConfig, runFailover } from "./lib/failover-run";
 import { printTable, round2 } from "./lib/stats";
@@ -35,6 +36,9 @@ async function main() {
   );
   log(`starting origins us, eu, ap behind chaos proxies and the edge (wrangler dev)…`);
   const bed = await startRegionBed({ ...PORTS, edgeVars: EDGE_VARS, progress: log });
+  // Its processes lead their own process groups, which Ctrl-C does not reach: stopped on the
+  // error and signal paths too (and SIGKILLed by the local stack's exit hook as a last resort).
+  const stopBed = track("the region bed", () => bed.stop()).stop;
   let report: ReturnType<typeof failoverReport>;
   try {
     if (!bed.stack.originsRegistered) {
@@ -46,7 +50,7 @@ async function main() {
     const run = await runFailover(bed, tenant.key, CONFIG, log);
     report = failoverReport(run, CONFIG);
   } finally {
-    await bed.stop();
+    await stopBed();
   }
   const out = {
     ...report,
@@ -87,7 +91,4 @@ async function main() {
   process.exit(0);
 }
 
-main().catch((error: Error) => {
-  console.error(`bench:failover failed: ${error.message}`);
-  process.exit(1);
-});
+runBench("bench:failover", main);

@@ -9,6 +9,7 @@ import { sessionSettingsFrom } from "../origin/load-pipeline";
 import { ensureTinyModel } from "../origin/model/tiny";
 import type { GenerateResponse } from "../protocol/generate";
 import { TIER_SPECS, type Tier } from "../protocol/tiers";
+import { runBench } from "./lib/cleanup";
 import { presign, sendSignedBytes, startOriginProcess } from "./lib/origin-process";
 import { openSessions, pureRequest } from "./lib/pure-onnx";
 import { percentile, printTable, round2 } from "./lib/stats";
@@ -56,6 +57,9 @@ function checkAnswer(answer: { status: number; bytes: Buffer }): GenerateRespons
   return json;
 }
 
+/** A line per phase and round on stderr, never inside a timed block: the run takes a minute or more. */
+const progress = (line: string) => console.error(`bench:origin ${line}`);
+
 type Stages = Record<string, number>;
 const p50Of = (runs: readonly Stages[], key: string) =>
   round2(
@@ -67,6 +71,7 @@ const p50Of = (runs: readonly Stages[], key: string) =>
 
 async function main() {
   await ensureTinyModel(MODEL_DIR);
+  progress("starting the origin on port 8899…");
   const origin = await startOriginProcess({
     port: 8899,
     secret: SECRET,
@@ -78,6 +83,7 @@ async function main() {
   console.log(`origin cold start to ready: ${origin.readyAfterMs.toFixed(0)} ms`);
   // The floor under every ratio here: the same signed call to a BENCHMARK-ONLY null origin (no
   // inference; a fixed 8×8 PNG), so HTTP on both ends, signature and JSON with almost no body.
+  progress("starting the null origin on port 8900…");
   const nullOrigin = await startOriginProcess({
     port: 8900,
     secret: SECRET,
@@ -90,6 +96,7 @@ async function main() {
   const results = [];
   let n = 0;
   // One set of bench-side sessions; they are idle (threads parked) whenever the origin is timed.
+  progress("opening the pure onnxruntime sessions…");
   const sessions = await openSessions(MODEL_DIR, SESSION);
   for (const c of CASES) {
     const spec = TIER_SPECS[c.tier];
@@ -130,7 +137,11 @@ async function main() {
     const originStages: Stages[] = [];
     const pureStages: Stages[] = [];
     const block = Math.max(1, Math.ceil(c.iterations / ROUNDS));
+    const label = `${c.tier} ${c.size}x${c.size}`;
     for (let round = 0; round < ROUNDS; round++) {
+      progress(
+        `${label}: round ${round + 1}/${ROUNDS} (${block} calls each: origin, pure, null origin)`,
+      );
       await new Promise((r) => setTimeout(r, 100)); // let the bench's own onnxruntime threads park
       e2e.push(
         ...(await timeIt(
@@ -154,6 +165,9 @@ async function main() {
     }
     const pureMs = percentile(pure, 50);
     const e2eMs = percentile(e2e, 50);
+    progress(
+      `${label}: done, e2e p50 ${e2eMs.toFixed(1)} ms, pure p50 ${pureMs.toFixed(1)} ms (case ${CASES.indexOf(c) + 1}/${CASES.length})`,
+    );
     results.push({
       tier: c.tier,
       size: `${c.size}x${c.size}`,
@@ -203,7 +217,4 @@ async function main() {
   process.exit(0);
 }
 
-main().catch((error: Error) => {
-  console.error(`bench:origin failed: ${error.message}`);
-  process.exit(1);
-});
+runBench("bench:origin", main);

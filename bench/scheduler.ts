@@ -14,6 +14,7 @@ import { loadPipeline, sessionSettingsFrom } from "../origin/load-pipeline";
 import { ensureTinyModel } from "../origin/model/tiny";
 import { SplitUnetRuntime } from "../origin/runtime/split-runtime";
 import { TIER_SPECS, TIERS, type Tier } from "../protocol/tiers";
+import { runBench } from "./lib/cleanup";
 import {
   FAST_SHARE,
   requestBody,
@@ -350,7 +351,4 @@ async function main() {
   process.exit(0);
 }
 
-main().catch((error: Error) => {
-  console.error(`bench:scheduler failed: ${error.message}`);
-  process.exit(1);
-});
+runBench("bench:scheduler", main);

@@ -4,6 +4,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import type { Tier } from "../protocol/tiers";
+import { runBench, track } from "./lib/cleanup";
 import { percentile, printTable, round2 } from "./lib/stats";
 import { type StreamJobSample, timeStreamJob } from "./lib/stream-job";
 import { startStreamBench } from "./lib/stream-stack";
@@ -96,6 +97,9 @@ async function main() {
     `bench:stream on ${cpus().length} CPUs (load ${loadavg()[0]?.toFixed(1)}), Node ${process.version}`,
   );
   const bench = await startStreamBench((line) => log(`  ${line}`), CONCURRENCY);
+  // Its processes lead their own process groups, which Ctrl-C does not reach: stopped on the
+  // error and signal paths too (and SIGKILLed by the local stack's exit hook as a last resort).
+  const stopBench = track("the local stack", () => bench.stop()).stop;
   const run: Run = (tier, i) =>
     timeStreamJob({
       edgeUrl: bench.stack.edgeUrl,
@@ -113,7 +117,7 @@ async function main() {
       if (many) rows.push(row(tier, CONCURRENCY, many));
     }
   } finally {
-    await bench.stop();
+    await stopBench();
   }
   const out = {
     ...tiers,
@@ -139,7 +143,4 @@ async function main() {
   process.exit(0);
 }
 
-main().catch((error: Error) => {
-  log(`bench:stream failed: ${error.message}`);
-  process.exit(1);
-});
+runBench("bench:stream", main);

@@ -1,6 +1,5 @@
 // bench:edge's three targets on one null origin: direct signed calls, the darkroom edge, and a pass-through control.
 import { randomBytes } from "node:crypto";
-import type { Miniflare } from "miniflare";
 import type { GenerateRequest } from "../../protocol/generate";
 import { signRequest } from "../../protocol/signing";
 import { createTenant, issueKey } from "../../scripts/local-stack/admin-client";
@@ -73,7 +72,10 @@ function signedOriginCall(secret: string, prefix: string) {
   };
 }
 
-/** The darkroom edge under the Miniflare API; `entry` and `migrations` may be another checkout's (bench:ab). */
+/**
+ * The darkroom edge under the Miniflare API; `entry` and `migrations` may be another checkout's
+ * (bench:ab). Stop it with `stop`.
+ */
 export async function startEdge(
   originUrl: string,
   secret: string,
@@ -81,9 +83,9 @@ export async function startEdge(
   storage: object,
   entry = "edge/index.ts",
   migrations = "migrations",
-): Promise<Miniflare> {
+): Promise<Awaited<ReturnType<typeof startWorker>>> {
   const inspectorPort = Number(process.env.BENCH_INSPECTOR_PORT ?? 0);
-  const { mf } = await startWorker({
+  const worker = await startWorker({
     ...storage,
     ...(inspectorPort ? { inspectorPort } : {}),
     script: await bundleWorker(entry),
@@ -105,8 +107,13 @@ export async function startEdge(
       ORIGINS: JSON.stringify([{ region: "us", url: originUrl }]),
     },
   });
-  await applyMigrations(mf, "DB", migrations);
-  return mf;
+  try {
+    await applyMigrations(worker.mf, "DB", migrations);
+  } catch (error) {
+    await worker.stop();
+    throw error;
+  }
+  return worker;
 }
 
 /**
@@ -132,37 +139,43 @@ export async function benchTenantRequest(edgeUrl: string): Promise<LoopRequest> 
   return { path: "/v1/images/generations", headers, body };
 }
 
+/** `progress` gets a line as each piece starts (bench:edge prints them on stderr). */
 export async function startBenchTargets(
   originPort: number,
   storageMode: BenchStorage,
+  progress: (line: string) => void = () => {},
 ): Promise<BenchTargets> {
   const secret = randomBytes(24).toString("base64url");
   const storage = await benchStorage(storageMode);
   const date = await compatibilityDate();
   const run = randomBytes(4).toString("hex");
   let origin: OriginProcess | undefined;
-  const workers: Miniflare[] = [];
+  const workers: Array<() => Promise<void>> = [];
   const stop = async () => {
-    await Promise.all(workers.map((w) => w.dispose()));
+    await Promise.all(workers.map((stopWorker) => stopWorker()));
     await origin?.stop();
     await storage.cleanup();
   };
   try {
+    progress(`starting the null origin on port ${originPort}…`);
     origin = await startOriginProcess({
       port: originPort,
       region: "us",
       secret,
       env: { DARKROOM_BENCH_NULL_ORIGIN: "1", DARKROOM_LOG_LEVEL: "warn" },
     });
+    progress(`bundling and starting the edge (storage: ${storage.mode})…`);
     const edge = await startEdge(origin.url, secret, date, storage.options);
-    workers.push(edge);
+    workers.push(edge.stop);
+    progress("bundling and starting the pass-through control…");
     const control = await startWorker({
       script: await bundleWorker("bench/lib/pass-through-worker.ts"),
       compatibilityDate: date,
       bindings: { ORIGIN_URL: origin.url },
     });
-    workers.push(control.mf);
-    const edgeUrl = (await edge.ready).origin;
+    workers.push(control.stop);
+    const edgeUrl = edge.url;
+    progress("creating the bench tenant and key…");
     const edgeRequest = await benchTenantRequest(edgeUrl);
     const targets: Target[] = [
       { name: "direct", url: origin.url, prepare: signedOriginCall(secret, `direct-${run}`) },

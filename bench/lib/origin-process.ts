@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { request } from "undici";
 import { signRequest } from "../../protocol/signing";
+import { trackChild } from "./cleanup";
 
 export interface OriginProcess {
   url: string;
@@ -32,28 +33,34 @@ export async function startOriginProcess(opts: {
     },
     stdio: ["ignore", "ignore", "inherit"],
   });
+  // Tracked from its spawn: a bench that fails or is interrupted from here on still stops it.
+  const tracked = trackChild(`origin :${opts.port}`, child);
   const url = `http://127.0.0.1:${opts.port}`;
   const deadline = started + (opts.timeoutMs ?? 120_000);
-  while (performance.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`origin exited with ${child.exitCode}`);
-    const ok = await request(`${url}/readyz`).then(
+  let ready = false;
+  while (!ready && performance.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `origin on port ${opts.port} exited with ${child.exitCode ?? child.signalCode}`,
+      );
+    }
+    ready = await request(`${url}/readyz`).then(
       async (r) => {
         await r.body.dump();
         return r.statusCode === 200;
       },
       () => false,
     );
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 20));
+    if (!ready) await new Promise((r) => setTimeout(r, 20));
   }
   const readyAfterMs = performance.now() - started;
-  if (performance.now() >= deadline) throw new Error("origin did not become ready in time");
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      child.kill("SIGTERM");
-    });
+  if (!ready) {
+    // Never ready: it may be stuck loading, and it must not outlive the error.
+    child.kill("SIGKILL");
+    tracked.untrack();
+    throw new Error(`origin on port ${opts.port} did not become ready in time`);
+  }
+  const stop = () => tracked.stop();
   return { url, child, readyAfterMs, stop };
 }
 

@@ -1,9 +1,10 @@
 // Bundles a Worker entry with esbuild the way wrangler does, and starts it under the Miniflare API.
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { Miniflare, type MiniflareOptions } from "miniflare";
+import { track } from "./cleanup";
 
 /** wrangler.toml's compatibility_date, so the bundle runs on the same runtime semantics. */
 export async function compatibilityDate(wranglerToml = "wrangler.toml"): Promise<string> {
@@ -33,13 +34,25 @@ export async function bundleWorker(entry: string): Promise<string> {
   return file.text;
 }
 
-/** A Worker on an OS-chosen loopback port; `cf: false` keeps Miniflare from fetching Request.cf. */
+/**
+ * A Worker on an OS-chosen loopback port; `cf: false` keeps Miniflare from fetching Request.cf.
+ * Stop it with `stop` (not `mf.dispose()`): it is tracked until then, so a bench that fails or is
+ * interrupted disposes it too.
+ */
 export async function startWorker(
   options: Omit<MiniflareOptions, "modules" | "script"> & { script: string },
-): Promise<{ mf: Miniflare; url: string }> {
+): Promise<{ mf: Miniflare; url: string; stop: () => Promise<void> }> {
   const mf = new Miniflare({ modules: true, cf: false, host: "127.0.0.1", port: 0, ...options });
-  const url = (await mf.ready).origin;
-  return { mf, url };
+  // Miniflare's own exit hook kills its workerd when this process exits; this one disposes it on
+  // the bench's error and signal paths, before the exit.
+  const { stop } = track("workerd", () => mf.dispose());
+  try {
+    const url = (await mf.ready).origin;
+    return { mf, url, stop };
+  } catch (error) {
+    await stop().catch(() => {});
+    throw error;
+  }
 }
 
 /** Applies drizzle-kit's SQL files in order, one statement per `--> statement-breakpoint`. */
@@ -69,6 +82,12 @@ export async function benchStorage(mode: BenchStorage) {
     return { mode: "disk" as const, options: {}, cleanup: async () => {} };
   }
   const root = await mkdtemp(join("/dev/shm", "darkroom-bench-"));
+  // Removed on every way out too: a failed run must not leave its SQLite files in memory.
+  const { stop: cleanup } = track(
+    `storage ${root}`,
+    () => rm(root, { recursive: true, force: true }),
+    () => rmSync(root, { recursive: true, force: true }),
+  );
   return {
     mode,
     options: {
@@ -78,6 +97,6 @@ export async function benchStorage(mode: BenchStorage) {
       durableObjectsPersist: true,
       r2Persist: true,
     },
-    cleanup: () => rm(root, { recursive: true, force: true }),
+    cleanup,
   };
 }
