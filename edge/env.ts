@@ -35,6 +35,9 @@ export interface Bindings {
   ENVIRONMENT: string;
   /** Seconds a finished job's record stays readable (GenerationJob); unset: 7 days. */
   JOB_RETENTION_S?: string;
+  /** Milliseconds one Durable Object alarm follows a job before handing it to the next (at most
+   *  and by default 12 minutes; alarms end at 15). Lower only to exercise handovers in tests. */
+  JOB_HANDOVER_MS?: string;
   /** Days an audit record is kept before the cron deletes it, 1–3650; unset, empty or invalid: 90. */
   AUDIT_RETENTION_DAYS?: string;
   /** Secret: per-tenant webhook signing keys derive from it (services/webhooks); dev has a default. */

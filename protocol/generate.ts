@@ -6,6 +6,8 @@ export const MAX_PROMPT_CHARS = 4000;
 export const MAX_IMAGES = 4;
 export const UINT32_MAX = 0xffff_ffff;
 export const MAX_PREVIEW_EVERY = 50;
+/** The longest a detached streamed run waits for its reader to come back. */
+export const MAX_DETACH_GRACE_MS = 300_000;
 
 /** A prompt must be well-formed UTF-16: an unpaired surrogate cannot be encoded for the tokenizer. */
 export function isWellFormed(text: string): boolean {
@@ -63,6 +65,13 @@ export const GenerateRequestSchema = z
      * origin picks per tier (see `defaultPreviewEvery`).
      */
     preview_every: z.number().int().min(0).max(MAX_PREVIEW_EVERY).optional(),
+    /**
+     * With `Accept: text/event-stream`: when the stream's reader goes away, the run goes on for
+     * this long, and `POST /internal/v1/attach` picks its events up again (the edge hands a long
+     * job from one Durable Object alarm to the next this way). Absent or 0: a closed stream
+     * cancels the run.
+     */
+    detach_grace_ms: z.number().int().min(0).max(MAX_DETACH_GRACE_MS).optional(),
   })
   .superRefine((req, ctx) => {
     const spec = TIER_SPECS[req.tier];
@@ -113,6 +122,16 @@ export type GenerateRequestInput = z.input<typeof GenerateRequestSchema>;
 
 export const CancelRequestSchema = z.strictObject({ request_id: z.string().min(1).max(128) });
 export type CancelRequest = z.infer<typeof CancelRequestSchema>;
+
+/**
+ * `POST /internal/v1/attach`: the events of a detachable streamed run (see `detach_grace_ms`) with
+ * SSE ids above `after` (the last id the caller got), then the live ones to its terminal event.
+ */
+export const AttachRequestSchema = z.strictObject({
+  request_id: z.string().min(1).max(128),
+  after: z.number().int().min(0),
+});
+export type AttachRequest = z.infer<typeof AttachRequestSchema>;
 
 export interface GeneratedImage {
   b64: string;

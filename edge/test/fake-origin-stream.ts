@@ -1,5 +1,6 @@
 // A FAKE streaming origin for Workers tests: answers POST /internal/v1/generate with text/event-stream (queued,
-// started, progress with previews, one terminal event) and POST /internal/v1/cancel, with scripted pauses and deaths.
+// started, progress with previews, one terminal event), POST /internal/v1/cancel and POST /internal/v1/attach
+// (a run sent with detach_grace_ms goes on when the edge hangs up), with scripted pauses and deaths.
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import { errorBody } from "../../protocol/errors";
@@ -25,6 +26,20 @@ export interface StreamScript {
   dieAt?: number;
   /** End with this `failed` event after the last step instead of `completed`. */
   failWith?: GenerationEvent & { event: "failed" };
+  /** Wait this long before each step's progress event. */
+  stepDelayMs?: number;
+}
+
+/** One run's events as sent (for attach), and where they go now. */
+interface FakeRun {
+  readonly log: { id: number; text: string }[];
+  /** The reader now attached, if any. */
+  sink: WritableStreamDefaultWriter<Uint8Array> | null;
+  /** Whether the run goes on when its reader hangs up (it asked for detach_grace_ms). */
+  readonly detachable: boolean;
+  finished: boolean;
+  /** The origin "died" (dieAt): nothing of the run is left to attach to. */
+  dead: boolean;
 }
 
 export type StreamBehaviour =
@@ -78,7 +93,10 @@ export function installStreamingOrigin(
 ) {
   const calls: StreamCall[] = [];
   const cancels: string[] = [];
+  const attaches: { requestId: string; after: number }[] = [];
   const running = new Map<string, Running>();
+  /** Detachable runs a reader may attach to, until their terminal event reaches one. */
+  const runs = new Map<string, FakeRun>();
   const hosts = originHosts();
 
   const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
@@ -102,6 +120,25 @@ export function installStreamingOrigin(
       job.wake();
       return Response.json({ request_id: id, canceled: true });
     }
+    if (url.pathname === "/internal/v1/attach") {
+      const { request_id, after } = JSON.parse(raw) as { request_id: string; after: number };
+      attaches.push({ requestId: request_id, after });
+      const run = runs.get(request_id);
+      if (!run || run.dead)
+        return Response.json(errorBody("not_found", "no such run"), { status: 404 });
+      const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+      const writer = writable.getWriter();
+      hangUpOn(request.signal, run, writer);
+      void (async () => {
+        for (const message of run.log)
+          if (message.id > after) await writer.write(encode(message.text));
+        if (run.finished) {
+          runs.delete(request_id);
+          await writer.close();
+        } else run.sink = writer;
+      })().catch(() => {});
+      return new Response(readable, { headers: { "content-type": "text/event-stream" } });
+    }
     const body = GenerateRequestSchema.parse(JSON.parse(raw));
     calls.push({ region, body, accept: request.headers.get("accept") ?? "" });
     // Like the real origin: events only to a caller that asks for them (Accept), JSON otherwise.
@@ -123,9 +160,21 @@ export function installStreamingOrigin(
         new Promise<void>((resolve) => {
           job.wake = resolve;
         });
-      play({ region, body, script, job, writable, held }).finally(() =>
-        running.delete(body.request_id),
-      );
+      const sink = writable.getWriter();
+      const run: FakeRun = {
+        log: [],
+        sink,
+        detachable: (body.detach_grace_ms ?? 0) > 0,
+        finished: false,
+        dead: false,
+      };
+      if (run.detachable) runs.set(body.request_id, run);
+      // The edge hanging up (aborting its fetch) ends this reader, as a closed socket would.
+      hangUpOn(request.signal, run, sink);
+      play({ region, body, script, job, run, held }).finally(() => {
+        running.delete(body.request_id);
+        run.finished = true;
+      });
     }
     return new Response(readable, { headers: { "content-type": "text/event-stream" } });
   });
@@ -133,28 +182,59 @@ export function installStreamingOrigin(
   return {
     calls,
     cancels,
+    /** Every attach asked for, in order. */
+    attaches,
+    /** As if the origin restarted: an attach to this run answers 404 from now on. */
+    forget: (requestId: string) => runs.delete(requestId),
     spy,
     /** True while a generation with this request id is streaming (not canceled, not finished). */
     isRunning: (requestId: string) => running.has(requestId),
   };
 }
 
+/** When `signal` aborts, `writer`'s reader errors (the edge sees its read fail) and the run loses it. */
+function hangUpOn(
+  signal: AbortSignal,
+  run: FakeRun,
+  writer: WritableStreamDefaultWriter<Uint8Array>,
+): void {
+  signal.addEventListener(
+    "abort",
+    () => {
+      if (run.sink === writer) run.sink = null;
+      writer.abort(signal.reason).catch(() => {});
+    },
+    { once: true },
+  );
+}
+
+const encoder = new TextEncoder();
+const encode = (text: string) => encoder.encode(text);
+
 async function play(args: {
   region: string;
   body: GenerateRequest;
   script: StreamScript;
   job: Running;
-  writable: WritableStream<Uint8Array>;
+  run: FakeRun;
   held: () => Promise<void>;
 }): Promise<void> {
-  const { region, body, script, job, writable, held } = args;
-  const writer = writable.getWriter();
-  const encoder = new TextEncoder();
+  const { region, body, script, job, run, held } = args;
   let id = 0;
-  const send = (event: GenerationEvent) =>
-    writer.write(
-      encoder.encode(formatSse({ id: ++id, event: event.event, data: JSON.stringify(event.data) })),
-    );
+  /** Logs it and writes it to the reader; a reader gone stops the run unless it is detachable. */
+  const send = async (event: GenerationEvent) => {
+    id += 1;
+    const text = formatSse({ id, event: event.event, data: JSON.stringify(event.data) });
+    run.log.push({ id, text });
+    const sink = run.sink;
+    if (!sink) return;
+    try {
+      await sink.write(encode(text));
+    } catch (error) {
+      run.sink = null;
+      if (!run.detachable) throw error;
+    }
+  };
   const request_id = body.request_id;
   const every = body.preview_every ?? 1;
   try {
@@ -162,6 +242,7 @@ async function play(args: {
     await send({ event: "started", data: { request_id } });
     for (let step = 1; step <= body.steps; step++) {
       if (job.canceled) return void (await send({ event: "canceled", data: { request_id } }));
+      if (script.stepDelayMs) await new Promise((r) => setTimeout(r, script.stepDelayMs));
       const preview =
         every > 0 && (step - 1) % every === 0
           ? { format: "png" as const, b64: PREVIEW_PNG, width: 1, height: 1 }
@@ -170,7 +251,12 @@ async function play(args: {
         event: "progress",
         data: { request_id, step, steps: body.steps, ...(preview ? { preview } : {}) },
       });
-      if (script.dieAt === step) return void (await writer.abort(new Error("fake origin died")));
+      if (script.dieAt === step) {
+        run.dead = true;
+        await run.sink?.abort(new Error("fake origin died"));
+        run.sink = null;
+        return;
+      }
       if (script.holdAt === step) await held();
     }
     if (job.canceled) return void (await send({ event: "canceled", data: { request_id } }));
@@ -182,6 +268,6 @@ async function play(args: {
   } catch {
     // The edge hung up: like the real origin, stop.
   } finally {
-    writer.close().catch(() => {});
+    run.sink?.close().catch(() => {});
   }
 }

@@ -4,6 +4,7 @@ import { createMiddleware } from "hono/factory";
 import { requestId } from "hono/request-id";
 import { errorBody } from "../../protocol/errors";
 import type { BenchNullImage } from "./bench-null-image";
+import { DetachedRuns } from "./detached-runs";
 import type { OriginMetrics } from "./metrics";
 import type { OriginEnv } from "./origin-env";
 import { OriginError } from "./origin-error";
@@ -11,6 +12,7 @@ import type { OriginState } from "./origin-state";
 import { readBody } from "./read-body";
 import type { ReplayGuard } from "./replay-guard";
 import type { RequestLedger } from "./request-ledger";
+import { attachRoute } from "./routes/attach";
 import { cancelRoute } from "./routes/cancel";
 import { generateRoute } from "./routes/generate";
 import { healthRoutes } from "./routes/health";
@@ -24,6 +26,8 @@ export interface OriginAppDeps {
   metrics: OriginMetrics;
   replay: ReplayGuard;
   ledger: RequestLedger;
+  /** Detachable streamed runs; a fresh registry when absent. */
+  detached?: DetachedRuns;
   region: string;
   secrets: readonly string[];
   nowSeconds?: () => number;
@@ -55,7 +59,9 @@ export function createOriginApp(deps: OriginAppDeps) {
   app.use("/internal/*", readBody(MAX_BODY_BYTES));
   app.use("/internal/*", verifySignatureMiddleware(deps.secrets, deps.replay, deps.nowSeconds));
   app.use("/internal/*", requireJson);
-  app.route("/internal/v1/generate", generateRoute(deps));
+  const detached = deps.detached ?? new DetachedRuns((size) => deps.metrics.detachedRuns.set(size));
+  app.route("/internal/v1/generate", generateRoute({ ...deps, detached }));
+  app.route("/internal/v1/attach", attachRoute(detached, deps.metrics));
   app.route("/internal/v1/load", loadRoute(deps.state, deps.region));
   app.route("/internal/v1/cancel", cancelRoute(deps.state));
   app.notFound((c) =>

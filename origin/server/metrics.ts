@@ -36,6 +36,17 @@ export function createOriginMetrics() {
       "darkroom_origin_postprocess_seconds",
       "Conversion and image encoding time per request",
     ),
+    attaches: new Counter({
+      name: "darkroom_origin_stream_attaches_total",
+      help: "POST /internal/v1/attach calls: a detached streamed run picked up again (attached) or gone (not_found)",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    detachedRuns: new Gauge({
+      name: "darkroom_origin_detachable_runs",
+      help: "Streamed runs a reader may come back to (requested detach_grace_ms), running or awaiting delivery",
+      registers: [registry],
+    }),
     rows: new Gauge({
       name: "darkroom_origin_rows",
       help: "UNet rows now queued, in the running batch, or paused (CFG rows count twice)",

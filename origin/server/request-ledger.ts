@@ -135,8 +135,13 @@ export class RequestLedger {
   }
 }
 
-/** Everything that shapes the images; the per-attempt deadline and priority are not. */
+/** Everything that shapes the images; the per-attempt deadline, priority and detach grace are not. */
 function fingerprintOf(req: GenerateRequest): string {
-  const { deadline_ms: _deadline, priority: _priority, ...shape } = req;
+  const {
+    deadline_ms: _deadline,
+    priority: _priority,
+    detach_grace_ms: _detachGrace,
+    ...shape
+  } = req;
   return JSON.stringify(shape);
 }

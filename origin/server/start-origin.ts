@@ -15,6 +15,7 @@ import {
 import { ContinuousBatcher } from "../scheduler/continuous-batcher";
 import { createOriginApp } from "./app";
 import { createBenchNullImage } from "./bench-null-image";
+import { DetachedRuns } from "./detached-runs";
 import { createOriginMetrics, type OriginMetrics, recordOriginInfo } from "./metrics";
 import { schedulerMetrics } from "./metrics-events";
 import { OriginState } from "./origin-state";
@@ -81,11 +82,13 @@ export async function startOrigin(config: OriginConfig): Promise<RunningOrigin> 
   const state = new OriginState();
   const metrics = createOriginMetrics();
   const benchNullImage = config.benchNullOrigin ? await createBenchNullImage() : undefined;
+  const detached = new DetachedRuns((size) => metrics.detachedRuns.set(size));
   const app = createOriginApp({
     state,
     metrics,
     replay: new ReplayGuard(),
     ledger: new RequestLedger(),
+    detached,
     region: config.region,
     secrets: config.sharedSecrets,
     benchNullImage,
@@ -138,6 +141,9 @@ export async function startOrigin(config: OriginConfig): Promise<RunningOrigin> 
     state.startDraining();
     const parts = state.loaded();
     await parts?.scheduler.drain();
+    // A detached run that finished while its edge was between alarms waits (up to its grace) to
+    // hand over its result.
+    await detached.idle();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await parts?.pipeline.runtime.dispose();
   };

@@ -12,6 +12,9 @@ import { configFromEnv } from "../../scripts/local-stack/stack-config";
 const ADMIN_TOKEN = "jobs-local-stack-admin-token";
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
 const TERMINAL = ["completed", "failed", "canceled"];
+/** Each Durable Object alarm follows a job this long, then hands it to the next alarm (production:
+ *  12 minutes, under the 15-minute alarm limit); short here, so a job of a few seconds crosses it. */
+const HANDOVER_MS = 600;
 
 let scratch = "";
 let stack: LocalStack | undefined;
@@ -30,6 +33,7 @@ beforeAll(async () => {
     ],
     adminToken: ADMIN_TOKEN,
     originSecret,
+    edgeVars: { JOB_HANDOVER_MS: String(HANDOVER_MS) },
     persistDir: join(scratch, "state"),
     logDir: join(scratch, "logs"),
   });
@@ -104,6 +108,8 @@ async function originMetric(region: string, prefix: string): Promise<number> {
     .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
 }
 
+const attachedCount = (region: string) =>
+  originMetric(region, 'darkroom_origin_stream_attaches_total{outcome="attached"}');
 const runningRows = (region: string) =>
   originMetric(region, 'darkroom_origin_rows{state="running"}');
 const canceledCount = (region: string) =>
@@ -181,5 +187,40 @@ describe("async jobs on the local stack", () => {
       images_reserved: number;
     };
     expect(usage).toMatchObject({ images_used: before.images_used, images_reserved: 0 });
+  });
+
+  it("hands a long job from alarm to alarm: the origin runs it once, each alarm attaches where the last stopped", async () => {
+    const before = (await (await edge("/v1/usage")).json()) as { images_used: number };
+    const regions = stack?.origins.map((o) => o.region) ?? [];
+    const attachesBefore = await Promise.all(regions.map(attachedCount));
+    const cancelsBefore = await Promise.all(regions.map(canceledCount));
+    // Several times the handover period at 512² (guided, 30 steps).
+    const job = await createJob({
+      prompt: "a harbour in the rain",
+      tier: "batch",
+      size: "512x512",
+      steps: 30,
+      n: 1,
+    });
+    const started = performance.now();
+    const events = await follow(job.id);
+    const tookMs = performance.now() - started;
+    expectWellOrdered(events);
+    expect(events.slice(0, 2).map((e) => e.event)).toEqual(["queued", "started"]);
+    const steps = events.filter((e) => e.event === "progress").map((e) => e.data.step);
+    expect(steps).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(events.at(-1)?.event).toBe("completed");
+    const region = events[1]?.data.region as string;
+    const i = regions.indexOf(region);
+    const attaches = (await attachedCount(region)) - (attachesBefore[i] ?? 0);
+    // One attach per handover: at least one for each full period the run took (less one, for
+    // the first stretch's start-up), and the run was never canceled or run again.
+    expect(attaches).toBeGreaterThanOrEqual(Math.max(1, Math.floor(tookMs / HANDOVER_MS) - 1));
+    expect(await Promise.all(regions.map(canceledCount))).toEqual(cancelsBefore);
+    const usage = (await (await edge("/v1/usage")).json()) as {
+      images_used: number;
+      images_reserved: number;
+    };
+    expect(usage).toMatchObject({ images_used: before.images_used + 1, images_reserved: 0 });
   });
 });

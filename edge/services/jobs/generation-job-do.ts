@@ -10,7 +10,7 @@ import { type Services, servicesFromEnv } from "../services";
 import { TOMBSTONE_RETENTION_MS } from "../tenant-gate/gate-state";
 import { failureAsJobError } from "./job-errors";
 import { auditJobEnd, deliveredImages, settleJob, terminalEvent } from "./job-finish";
-import { type JobEnd, runJob } from "./job-run";
+import { type JobEnd, type JobRunDeps, type RunStretch, resumeJob, runJob } from "./job-run";
 import { snapshotOf } from "./job-snapshot";
 import {
   isFinished,
@@ -138,15 +138,25 @@ export class GenerationJob extends DurableObject<Bindings> {
 
   private async advance(row: JobRow): Promise<void> {
     if (this.active) {
-      // The watchdog fired while the runner still runs: past its deadline, end it.
-      this.active.stop.abort(new StreamStop("deadline"));
+      // The watchdog fired while the runner still runs: past its deadline, end it; before it, the
+      // run overstayed its stretch, so hand it over now.
+      const late = Date.now() >= row.spec.createdAtMs + row.spec.plan.deadlineMs;
+      this.active.stop.abort(new StreamStop(late ? "deadline" : "handover"));
       return;
     }
-    if (row.originUrl === null) return this.runOnce(row.spec);
-    // Dispatched, but this instance never ran it: the object restarted and the stream is gone.
+    if (row.originUrl === null) {
+      await this.run(row.spec, (deps) => runJob(deps));
+      return;
+    }
+    // Dispatched by an earlier alarm (which handed the run over) or an instance that restarted:
+    // the origin still runs it, if its grace has not run out.
     const origin = { region: row.region ?? "", url: row.originUrl };
+    const after = this.store.originCursor();
+    const resumed = await this.run(row.spec, (deps) => resumeJob(deps, origin, after));
+    if (resumed) return;
     await cancelAtOrigin(origin, row.spec.generationId, { secret: this.env.ORIGIN_SHARED_SECRET });
-    const message = "The job was interrupted by an edge restart; nothing was charged.";
+    const message =
+      "The job's run was lost between two stretches of following it (the origin or the edge restarted); nothing was charged.";
     const error = failureAsJobError(
       { kind: "internal", code: "upstream_error", message },
       row.spec.requestId,
@@ -154,7 +164,15 @@ export class GenerationJob extends DurableObject<Bindings> {
     await this.finish(row.spec, { status: "failed", error });
   }
 
-  private async runOnce(spec: JobSpec): Promise<void> {
+  /**
+   * One stretch of the job's run, at most `handoverMs` (an alarm may last 15 minutes): it ends the
+   * job, or hands it over to the next alarm, which attaches to the origin again. False when
+   * `stretch` found nothing to follow (a resumed run the origin no longer has).
+   */
+  private async run(
+    spec: JobSpec,
+    stretch: (deps: JobRunDeps) => Promise<RunStretch | null>,
+  ): Promise<boolean> {
     let ended!: () => void;
     const active: ActiveRun = {
       stop: new AbortController(),
@@ -164,10 +182,16 @@ export class GenerationJob extends DurableObject<Bindings> {
       }),
     };
     this.active = active;
+    const row = this.store.load();
+    if (row?.originUrl) active.origin = { region: row.region ?? "", url: row.originUrl };
     try {
-      await this.ctx.storage.setAlarm(Date.now() + spec.plan.deadlineMs + WATCHDOG_MARGIN_MS);
+      const now = Date.now();
+      const handoverAtMs = now + handoverMs(this.env);
+      const deadlineAt = spec.createdAtMs + spec.plan.deadlineMs;
+      // The watchdog: a stretch that neither ended nor handed over by then is stopped.
+      await this.ctx.storage.setAlarm(Math.min(deadlineAt, handoverAtMs) + WATCHDOG_MARGIN_MS);
       const services = this.services();
-      const end = await runJob({
+      const end = await stretch({
         spec,
         regions: services.regions,
         images: services.images,
@@ -178,6 +202,8 @@ export class GenerationJob extends DurableObject<Bindings> {
           this.store.dispatched(origin.region, origin.url);
         },
         emit: (event) => this.emit(event),
+        handoverAtMs,
+        onEventTaken: (id) => this.store.originEventTaken(id),
       }).catch((error: unknown): JobEnd => {
         console.error(
           JSON.stringify({
@@ -196,7 +222,14 @@ export class GenerationJob extends DurableObject<Bindings> {
           ),
         };
       });
+      if (end === null) return false;
+      if (end.status === "handover") {
+        // The next alarm attaches to the run where this one stopped reading.
+        await this.ctx.storage.setAlarm(Date.now());
+        return true;
+      }
       await this.finish(spec, end);
+      return true;
     } finally {
       this.active = null;
       ended();
@@ -224,6 +257,10 @@ export class GenerationJob extends DurableObject<Bindings> {
     }
     active.stop.abort(new StreamStop("canceled"));
     await active.ended;
+    // The stretch handed over instead of ending (its time ran out while the cancel waited): the
+    // origin was told, so the job ends canceled here.
+    const row = this.store.load();
+    if (row && !isFinished(row.status)) await this.finish(spec, { status: "canceled" });
   }
 
   private emit(event: JobEvent): void {
@@ -348,6 +385,18 @@ function endOf(row: JobRow): JobEnd {
       row.error ??
       failureAsJobError({ kind: "internal", code: "internal_error", message }, row.spec.requestId),
   };
+}
+
+/**
+ * How long one alarm follows a job's run before handing it to the next: Workers end an alarm after
+ * 15 minutes, and the end of a job (storing its images, settling, webhooks) must fit after it.
+ * JOB_HANDOVER_MS overrides it (tests).
+ */
+const DEFAULT_HANDOVER_MS = 12 * 60_000;
+
+function handoverMs(env: { JOB_HANDOVER_MS?: string }): number {
+  const ms = Number(env.JOB_HANDOVER_MS);
+  return Number.isInteger(ms) && ms > 0 ? Math.min(ms, DEFAULT_HANDOVER_MS) : DEFAULT_HANDOVER_MS;
 }
 
 function retentionMs(env: { JOB_RETENTION_S?: string }): number {

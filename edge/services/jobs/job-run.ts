@@ -1,5 +1,5 @@
 // One job's trip to an origin: stream its events into the job's log, and turn the end into an outcome.
-import type { GenerationEvent } from "../../../protocol/events";
+import { type GenerationEvent, isTerminal } from "../../../protocol/events";
 import type { GenerateResponse } from "../../../protocol/generate";
 import { routeQueryFor, streamRequest } from "../generation/origin-request";
 import { type ImageStore, storeGeneratedImages } from "../images/image-store";
@@ -9,12 +9,17 @@ import type { RegionRouter, RouteQuery } from "../regions/region-router";
 import { openHandoffStream } from "./handoff-stream";
 import { failureAsJobError } from "./job-errors";
 import type { JobError, JobEvent, JobResult, JobSpec } from "./job-spec";
-import { StreamStop } from "./origin-stream";
+import { openAttachStream, StreamStop } from "./origin-stream";
+import type { StreamedEvent } from "./sse-event-reader";
 
 export type JobEnd =
   | { readonly status: "completed"; readonly result: JobResult }
   | { readonly status: "failed"; readonly error: JobError }
   | { readonly status: "canceled" };
+
+/** What one stretch of following a run gives: its end, or a handover (the run goes on at the
+ *  origin, and the next alarm attaches to it with `resumeJob`). */
+export type RunStretch = JobEnd | { readonly status: "handover" };
 
 export interface JobRunDeps {
   readonly spec: JobSpec;
@@ -27,18 +32,31 @@ export interface JobRunDeps {
   readonly onDispatched: (origin: OriginTarget) => void;
   /** Appends one non-terminal event to the job's log (and pushes it to open streams). */
   readonly emit: (event: JobEvent) => void;
+  /**
+   * When to stop following and hand the run over (a Durable Object alarm may last 15 minutes): the
+   * stream closes, the origin keeps the run for DETACH_GRACE_MS, and `resumeJob` attaches to it.
+   */
+  readonly handoverAtMs?: number;
+  /** Each origin event taken, by its SSE id there: the cursor `resumeJob` continues after. */
+  readonly onEventTaken?: (id: number) => void;
   readonly fetch?: FetchLike;
   readonly now?: () => number;
 }
 
 /** Below this much of its deadline left, a job is not sent anywhere: no origin could finish it. */
 const MIN_RUN_BUDGET_MS = 1_000;
+/**
+ * How long the origin keeps a job's run going with nobody reading (`detach_grace_ms`): the gap
+ * between one alarm's handover and the next one's attach, normally milliseconds; an object that
+ * restarts instead has this long for its alarm to come back.
+ */
+export const DETACH_GRACE_MS = 60_000;
 
 const canceled = (signal: AbortSignal) =>
   signal.reason instanceof StreamStop && signal.reason.why === "canceled";
 
 /** Never throws for an expected failure: every way out is a JobEnd the caller settles and logs. */
-export async function runJob(deps: JobRunDeps): Promise<JobEnd> {
+export async function runJob(deps: JobRunDeps): Promise<RunStretch> {
   const { spec } = deps;
   const now = deps.now ?? Date.now;
   const started = now();
@@ -53,11 +71,14 @@ export async function runJob(deps: JobRunDeps): Promise<JobEnd> {
   const candidates = await deps.regions.candidates(routeQuery(spec));
   // An origin that drains while the job is queued there hands it on to the next region.
   let region = "";
-  const opened = await openHandoffStream(candidates, streamRequest(spec.plan, spec), {
+  const handover = new AbortController();
+  const signal = AbortSignal.any([deps.signal, handover.signal]);
+  const request = { ...streamRequest(spec.plan, spec), detach_grace_ms: DETACH_GRACE_MS };
+  const opened = await openHandoffStream(candidates, request, {
     secret: deps.secret,
     traceparent: spec.traceparent,
     budgetMs,
-    signal: deps.signal,
+    signal,
     record: (name, verdict) => deps.regions.record(name, verdict),
     onOrigin: (origin) => {
       region = origin.region;
@@ -70,20 +91,73 @@ export async function runJob(deps: JobRunDeps): Promise<JobEnd> {
     if (canceled(deps.signal)) return { status: "canceled" };
     return { status: "failed", error: failureAsJobError(opened.failure, spec.requestId) };
   }
-  return follow(deps, () => region, opened.events, started, now);
+  return followUntilHandover(deps, handover, () =>
+    follow(deps, () => region, opened.events, started, now, signal),
+  );
+}
+
+/**
+ * Attaches to the job's run at `origin` (started by an earlier alarm, which handed it over) and
+ * follows it from the event after SSE id `after`. Null when the origin no longer has the run (its
+ * grace ran out, or it restarted): nothing more will come of it.
+ */
+export async function resumeJob(
+  deps: JobRunDeps,
+  origin: OriginTarget,
+  after: number,
+): Promise<RunStretch | null> {
+  const { spec } = deps;
+  const now = deps.now ?? Date.now;
+  const handover = new AbortController();
+  const signal = AbortSignal.any([deps.signal, handover.signal]);
+  const opened = await openAttachStream(origin, spec.generationId, after, {
+    secret: deps.secret,
+    traceparent: spec.traceparent,
+    budgetMs: spec.plan.deadlineMs - (now() - spec.createdAtMs),
+    signal,
+    record: (name, verdict) => deps.regions.record(name, verdict),
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+  if (!opened.ok) return canceled(deps.signal) ? { status: "canceled" } : null;
+  const region = () => origin.region;
+  return followUntilHandover(deps, handover, () =>
+    follow(deps, region, opened.events, spec.createdAtMs, now, signal),
+  );
+}
+
+/** Runs `follow` with the handover timer armed (from the moment the stream is open). */
+async function followUntilHandover(
+  deps: JobRunDeps,
+  handover: AbortController,
+  run: () => Promise<RunStretch>,
+): Promise<RunStretch> {
+  const now = deps.now ?? Date.now;
+  const at = deps.handoverAtMs;
+  const timer =
+    at === undefined
+      ? null
+      : setTimeout(() => handover.abort(new StreamStop("handover")), Math.max(0, at - now()));
+  try {
+    return await run();
+  } finally {
+    if (timer !== null) clearTimeout(timer);
+  }
 }
 
 /** Relays the origins' events into the job's log until the terminal event. */
 async function follow(
   deps: JobRunDeps,
   region: () => string,
-  events: AsyncGenerator<GenerationEvent, void>,
+  events: AsyncGenerator<StreamedEvent, void>,
   started: number,
   now: () => number,
-): Promise<JobEnd> {
+  signal: AbortSignal,
+): Promise<RunStretch> {
   const { spec } = deps;
   const job_id = spec.jobId;
-  for await (const { event, data } of events) {
+  for await (const streamed of events) {
+    const { event, data } = streamed as GenerationEvent;
+    if (streamed.id !== undefined && !isTerminal(event)) deps.onEventTaken?.(streamed.id);
     if (event === "queued") deps.emit({ event, data: { job_id, position: data.position } });
     else if (event === "started") deps.emit({ event, data: { job_id, region: region() } });
     else if (event === "progress") {
@@ -97,7 +171,11 @@ async function follow(
       return { status: "canceled" };
     }
   }
-  // The events always end with a terminal event; this is the type system's due.
+  // Handed over: the stream ended without a terminal event on purpose.
+  if (signal.reason instanceof StreamStop && signal.reason.why === "handover") {
+    return { status: "handover" };
+  }
+  // The events always end with a terminal event otherwise; this is the type system's due.
   return {
     status: "failed",
     error: failureAsJobError({ kind: "upstream_error", region: region() }, spec.requestId),

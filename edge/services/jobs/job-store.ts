@@ -40,6 +40,11 @@ const PENDING_SETTLEMENT_TABLE = `CREATE TABLE IF NOT EXISTS pending_settlement 
   attempts INTEGER NOT NULL,
   next_at_ms INTEGER NOT NULL)`;
 
+/** The last SSE id taken from the origin's stream of the current run: where an attach resumes. */
+const ORIGIN_CURSOR_TABLE = `CREATE TABLE IF NOT EXISTS origin_cursor (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  last_id INTEGER NOT NULL)`;
+
 export interface PendingSettlement {
   readonly delivered: number;
   readonly attempts: number;
@@ -92,6 +97,7 @@ const parse = <T>(text: string | null): T | null =>
  */
 export class JobStore {
   private hasTables: boolean | null = null;
+  private hasCursorTable = false;
 
   constructor(private readonly sql: JobSql) {}
 
@@ -108,6 +114,7 @@ export class JobStore {
   /** After `ctx.storage.deleteAll()`: the tables are gone. */
   forget(): void {
     this.hasTables = false;
+    this.hasCursorTable = false;
   }
 
   load(): JobRow | null {
@@ -144,6 +151,28 @@ export class JobStore {
   /** The origin that took the job: where its events come from and where a cancel goes. */
   dispatched(region: string, originUrl: string): void {
     this.sql.exec("UPDATE job SET region = ?, origin_url = ?", region, originUrl);
+    // Its stream's ids start from 1.
+    this.cursorTable();
+    this.sql.exec("DELETE FROM origin_cursor");
+  }
+
+  /** The SSE id of the last event taken from the origin's stream (0: none yet). */
+  originCursor(): number {
+    this.cursorTable();
+    const [row] = this.sql.exec<{ last_id: number }>("SELECT last_id FROM origin_cursor").toArray();
+    return row?.last_id ?? 0;
+  }
+
+  originEventTaken(id: number): void {
+    this.cursorTable();
+    this.sql.exec("INSERT OR REPLACE INTO origin_cursor (id, last_id) VALUES (1, ?)", id);
+  }
+
+  /** Its own table, so objects created before it have it too. */
+  private cursorTable(): void {
+    if (this.hasCursorTable) return;
+    this.sql.exec(ORIGIN_CURSOR_TABLE);
+    this.hasCursorTable = true;
   }
 
   started(atMs: number): void {

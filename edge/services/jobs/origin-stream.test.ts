@@ -204,7 +204,7 @@ describe("openOriginStream after the first event", () => {
       .result;
     if (!opened.ok) throw new Error("did not open");
     const first = await opened.events.next();
-    expect(first.value).toEqual(QUEUED);
+    expect(first.value).toEqual({ ...QUEUED, id: 1 });
     stop.abort(new StreamStop("canceled"));
     const rest = await drain(opened.events);
     expect(rest).toEqual([{ event: "canceled", data: { request_id: "gen_1" } }]);

@@ -13,9 +13,10 @@ import {
 import { readOriginError, retryAfterSeconds } from "../origins/origin-response";
 import { hasOriginSecret, isRefusedSignature, logRefusedSignature } from "../origins/origin-secret";
 import type { AttemptVerdict, RouteCandidate } from "../regions/region-router";
-import { type ReadResult, SseEventReader } from "./sse-event-reader";
+import { type ReadResult, SseEventReader, type StreamedEvent } from "./sse-event-reader";
 
 const GENERATE_PATH = "/internal/v1/generate";
+const ATTACH_PATH = "/internal/v1/attach";
 /** The origin answers only once its scheduler has admitted (or refused) the job: normally within
  *  milliseconds. An origin silent for this long is treated as down and the next one is tried; with
  *  another candidate left, sooner: within the first-byte budget the sync path uses (failover-timing),
@@ -37,9 +38,13 @@ export interface OriginStreamOptions {
   readonly firstEventTimeoutMs?: number;
 }
 
-/** Abort reasons a caller may give: a cancel ends the stream `canceled`, anything else `failed`. */
+/**
+ * Abort reasons a caller may give: a cancel ends the stream `canceled`; a handover ends it with no
+ * terminal event at all (the run goes on at the origin, and `openAttachStream` picks it up again);
+ * anything else ends it `failed`.
+ */
 export class StreamStop extends Error {
-  constructor(readonly why: "canceled" | "deadline") {
+  constructor(readonly why: "canceled" | "deadline" | "handover") {
     super(why);
     this.name = "StreamStop";
   }
@@ -49,13 +54,16 @@ export type OriginStream =
   | {
       readonly ok: true;
       readonly origin: OriginTarget;
-      /** Starts with the first event and ends with exactly one terminal event, whatever happens. */
-      readonly events: AsyncGenerator<GenerationEvent, void>;
+      /**
+       * Starts with the first event and ends with exactly one terminal event, whatever happens,
+       * except a handover (`StreamStop("handover")`), which ends it without one.
+       */
+      readonly events: AsyncGenerator<StreamedEvent, void>;
     }
   | { readonly ok: false; readonly failure: DispatchFailure; readonly attempts: number };
 
 type Attempt =
-  | { readonly ok: true; readonly reader: SseEventReader; readonly first: GenerationEvent }
+  | { readonly ok: true; readonly reader: SseEventReader; readonly first: StreamedEvent | null }
   | { readonly ok: false; readonly verdict: DispatchFailure | "next" | "next_after_error" };
 
 export async function openOriginStream(
@@ -88,7 +96,14 @@ export async function openOriginStream(
       ...(options.signal ? [options.signal] : []),
     ]);
     const body = JSON.stringify({ ...request, deadline_ms: Math.floor(remaining) });
-    const attempt = await attemptStream(target, body, signal, stop, firstEventMs, options);
+    const attempt = await attemptStream(
+      target,
+      { path: GENERATE_PATH, body },
+      signal,
+      stop,
+      firstEventMs,
+      options,
+    );
     if (attempt.ok) {
       options.record(target.region, "success");
       const events = relay(target, request.request_id, attempt, signal, options);
@@ -116,19 +131,20 @@ export async function openOriginStream(
 
 async function attemptStream(
   target: OriginTarget,
-  body: string,
+  call: { readonly path: string; readonly body: string },
   signal: AbortSignal,
   stop: AbortController,
   firstEventMs: number,
-  options: OriginStreamOptions,
+  options: Pick<OriginStreamOptions, "secret" | "traceparent" | "fetch">,
 ): Promise<Attempt> {
-  const signed = await signRequest(options.secret, { method: "POST", path: GENERATE_PATH, body });
+  const { path, body } = call;
+  const signed = await signRequest(options.secret, { method: "POST", path, body });
   const fetcher: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
   const firstTimer = setTimeout(() => stop.abort(), firstEventMs);
   try {
     let response: Response;
     try {
-      response = await fetcher(`${target.url}${GENERATE_PATH}`, {
+      response = await fetcher(`${target.url}${path}`, {
         method: "POST",
         headers: {
           "content-type": "application/json",
@@ -192,19 +208,22 @@ async function* relay(
   requestId: string,
   attempt: Extract<Attempt, { ok: true }>,
   signal: AbortSignal,
-  options: OriginStreamOptions,
-): AsyncGenerator<GenerationEvent, void> {
+  options: Pick<OriginStreamOptions, "record">,
+): AsyncGenerator<StreamedEvent, void> {
   const { reader } = attempt;
   try {
-    let read: ReadResult = { kind: "event", event: attempt.first };
+    let read: ReadResult = attempt.first
+      ? { kind: "event", event: attempt.first }
+      : await reader.next();
     while (read.kind === "event") {
       yield read.event;
       if (isTerminalEvent(read.event)) return;
       read = await reader.next();
     }
-    if (!(signal.reason instanceof StreamStop && signal.reason.why === "canceled")) {
-      options.record(target.region, "failure");
-    }
+    const stop = signal.reason instanceof StreamStop ? signal.reason.why : null;
+    // Handed over: the run goes on at the origin, and the next reader attaches to it there.
+    if (stop === "handover") return;
+    if (stop !== "canceled") options.record(target.region, "failure");
     yield lostStream(target, requestId, signal, read);
   } finally {
     reader.close();
@@ -236,4 +255,71 @@ function lostStream(
   const how = read.kind === "end" ? "closed the stream" : "dropped the connection";
   const message = `Region ${target.region} ${how} after the generation started; nothing was charged.`;
   return { event: "failed", data: { error: errorBody("upstream_error", message).error } };
+}
+
+export interface AttachOptions {
+  readonly secret: string;
+  readonly traceparent: string;
+  /** What is left of the generation's deadline. */
+  readonly budgetMs: number;
+  readonly signal?: AbortSignal;
+  readonly record: (region: string, verdict: AttemptVerdict) => void;
+  readonly fetch?: FetchLike;
+}
+
+/** How long an origin may take to answer an attach (its headers; events may come much later). */
+const ATTACH_ANSWER_TIMEOUT_MS = 15_000;
+
+/**
+ * Picks up a detachable run (one sent with `detach_grace_ms`) at the origin that runs it: the events
+ * after SSE id `after`, then the live ones, to the terminal event (or the next handover). `gone`:
+ * the origin no longer has it (delivered, its grace ran out, or the origin restarted), or did not
+ * answer; either way nothing more will come of that run.
+ */
+export async function openAttachStream(
+  target: OriginTarget,
+  requestId: string,
+  after: number,
+  options: AttachOptions,
+): Promise<
+  | { readonly ok: true; readonly events: AsyncGenerator<StreamedEvent, void> }
+  | { readonly ok: false; readonly status: "gone" | "unreachable" }
+> {
+  if (!hasOriginSecret(options.secret)) return { ok: false, status: "unreachable" };
+  const stop = new AbortController();
+  const signal = AbortSignal.any([
+    stop.signal,
+    AbortSignal.timeout(Math.max(0, options.budgetMs) + STREAM_GRACE_MS),
+    ...(options.signal ? [options.signal] : []),
+  ]);
+  const body = JSON.stringify({ request_id: requestId, after });
+  const path = ATTACH_PATH;
+  const signed = await signRequest(options.secret, { method: "POST", path, body });
+  const fetcher: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+  const answerTimer = setTimeout(() => stop.abort(), ATTACH_ANSWER_TIMEOUT_MS);
+  let response: Response;
+  try {
+    response = await fetcher(`${target.url}${path}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "text/event-stream",
+        traceparent: options.traceparent,
+        ...signed,
+      },
+      body,
+      signal,
+    });
+  } catch {
+    return { ok: false, status: "unreachable" };
+  } finally {
+    clearTimeout(answerTimer);
+  }
+  const type = response.headers.get("content-type") ?? "";
+  if (!response.ok || !response.body || !type.includes("text/event-stream")) {
+    await response.body?.cancel();
+    return { ok: false, status: response.status === 404 ? "gone" : "unreachable" };
+  }
+  const attempt = { ok: true, reader: new SseEventReader(response.body), first: null } as const;
+  return { ok: true, events: relay(target, requestId, attempt, signal, options) };
 }

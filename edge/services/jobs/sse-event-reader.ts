@@ -1,8 +1,11 @@
 // Reads an origin's text/event-stream body as validated generation events, one at a time, as they arrive.
 import { type GenerationEvent, parseGenerationEvent, parseSse } from "../../../protocol/events";
 
+/** An event as the origin sent it, with its SSE id (ids count up from 1 per run at the origin). */
+export type StreamedEvent = GenerationEvent & { readonly id?: number };
+
 export type ReadResult =
-  | { readonly kind: "event"; readonly event: GenerationEvent }
+  | { readonly kind: "event"; readonly event: StreamedEvent }
   /** The body ended cleanly with nothing more to read. */
   | { readonly kind: "end" }
   /** The connection broke, or the read was aborted; `error` says how. */
@@ -12,7 +15,7 @@ export type ReadResult =
 export class SseEventReader {
   private readonly reader: ReadableStreamDefaultReader<string>;
   private buffer = "";
-  private readonly ready: GenerationEvent[] = [];
+  private readonly ready: StreamedEvent[] = [];
 
   constructor(body: ReadableStream<Uint8Array>) {
     this.reader = body.pipeThrough(new TextDecoderStream()).getReader();
@@ -32,10 +35,11 @@ export class SseEventReader {
       this.buffer = rest;
       for (const message of messages) {
         const event = parseGenerationEvent(message);
-        if (event) this.ready.push(event);
+        if (!event) continue;
+        this.ready.push(Number.isInteger(message.id) ? { ...event, id: message.id } : event);
       }
     }
-    const event = this.ready.shift() as GenerationEvent;
+    const event = this.ready.shift() as StreamedEvent;
     return { kind: "event", event };
   }
 

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { GenerationEvent } from "../../../protocol/events";
 import { defaultPreviewEvery, type GenerateRequest } from "../../../protocol/generate";
+import type { DetachedRuns } from "../detached-runs";
 import { EventRelay, type PreviewPlan } from "../event-relay";
 import { type CompletionDeps, completedBody, failureError, jobFor } from "../generation-outcome";
 import type { OriginEnv } from "../origin-env";
@@ -18,6 +19,8 @@ export interface StreamedGeneration {
   parts: ServingParts;
   req: GenerateRequest;
   started: number;
+  /** Where a detachable run (`detach_grace_ms`) waits for its reader to come back. */
+  detached: DetachedRuns;
 }
 
 function previewPlan(parts: ServingParts, req: GenerateRequest): PreviewPlan | null {
@@ -31,13 +34,21 @@ function previewPlan(parts: ServingParts, req: GenerateRequest): PreviewPlan | n
  * Submits the job, waits until the scheduler has either admitted it (its `queued` event) or refused
  * it, and only then answers: a refusal throws (plain JSON, so the edge can fail over before the
  * first byte); an admitted job streams, and every path out of the stream writes one terminal event.
+ * The reader going away cancels the run, unless the request asked for a detach grace: then the run
+ * goes on, and `POST /internal/v1/attach` may pick it up again within the grace.
  */
 export async function streamGeneration(c: Context<OriginEnv>, run: StreamedGeneration) {
-  const { completion, parts, req, started } = run;
-  const closed = new AbortController();
-  // Either the request's own signal (the connection) or the stream's reader going away cancels.
-  const signal = AbortSignal.any([c.req.raw.signal, closed.signal]);
-  const relay = new EventRelay(req.request_id, previewPlan(parts, req), () => closed.abort());
+  const { completion, parts, req, started, detached } = run;
+  const graceMs = req.detach_grace_ms ?? 0;
+  const stop = new AbortController();
+  const relay: EventRelay = new EventRelay(req.request_id, {
+    preview: previewPlan(parts, req),
+    keepLog: graceMs > 0,
+    onDetached: () => (graceMs > 0 ? detached.detached(req.request_id, relay) : stop.abort()),
+    onDelivered: () => detached.delivered(req.request_id, relay),
+  });
+  // A detachable run outlives its connection; any other stops with it.
+  const signal = graceMs > 0 ? stop.signal : AbortSignal.any([c.req.raw.signal, stop.signal]);
   const budgetMs = req.deadline_ms - (completion.now() - started);
   const pending = parts.scheduler.submit(jobFor(req, budgetMs, signal, relay.onJobEvent));
   await Promise.race([pending, relay.firstEvent]);
@@ -46,10 +57,22 @@ export async function streamGeneration(c: Context<OriginEnv>, run: StreamedGener
     if (!outcome.ok) throw failureError(outcome);
   }
   const requestId = c.get("requestId") ?? null;
+  if (graceMs > 0) detached.add(req.request_id, relay, graceMs, () => stop.abort());
+  // The run's end goes to the relay whether or not anyone is reading then.
+  void terminalEvent(run, pending, requestId).then((terminal) => relay.finish(terminal));
   return streamSSE(c, async (stream) => {
-    stream.onAbort(() => closed.abort());
-    relay.attach((message) => stream.writeSSE(message));
-    await relay.finish(await terminalEvent(run, pending, requestId));
+    const attachment = relay.attach((message) => stream.writeSSE(message));
+    stream.onAbort(() => relay.close(attachment));
+    await attachment.ended;
+  });
+}
+
+/** `POST /internal/v1/attach`'s stream: a detached run's missed events, then the live ones. */
+export function reattachStream(c: Context<OriginEnv>, relay: EventRelay, after: number) {
+  return streamSSE(c, async (stream) => {
+    const attachment = relay.reattach(after, (message) => stream.writeSSE(message));
+    stream.onAbort(() => relay.close(attachment));
+    await attachment.ended;
   });
 }
 

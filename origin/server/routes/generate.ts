@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { describeZodError } from "../../../protocol/errors";
 import { type GenerateRequest, GenerateRequestSchema } from "../../../protocol/generate";
 import { type BenchNullImage, benchNullResponse } from "../bench-null-image";
+import type { DetachedRuns } from "../detached-runs";
 import { responseBytes } from "../encode-response";
 import { completedBody, failureError, jobFor } from "../generation-outcome";
 import type { OriginMetrics } from "../metrics";
@@ -17,6 +18,8 @@ export interface GenerateRouteDeps {
   metrics: OriginMetrics;
   /** De-duplicates by request_id: a request delivered twice is computed once. */
   ledger: RequestLedger;
+  /** Streamed runs a reader may come back to (`detach_grace_ms`). */
+  detached: DetachedRuns;
   region: string;
   now?: () => number;
   /** BENCHMARK-ONLY: answer with a fixed image instead of running inference. */
@@ -74,7 +77,13 @@ export function generateRoute(deps: GenerateRouteDeps) {
     if (claim.kind === "join") return replay(await entry.answer);
     if (streamed) {
       try {
-        return await streamGeneration(c, { completion, parts, req, started });
+        return await streamGeneration(c, {
+          completion,
+          parts,
+          req,
+          started,
+          detached: deps.detached,
+        });
       } catch (error) {
         // Refused before the first byte: nothing ran, so a retry of this id may run.
         deps.ledger.settle(req.request_id, entry, null);

@@ -1,0 +1,91 @@
+// Streamed runs that outlive their stream: a reader may go away and come back (POST /internal/v1/attach).
+//
+// The edge runs a long job in a Durable Object alarm, which Workers end after 15 minutes; it hands
+// the job over to its next alarm by closing the stream and attaching again. A request that asks for
+// it (`detach_grace_ms`) keeps running while nobody reads, for that long each time; its events go
+// into the relay's log. Past the grace with no reader the run is canceled (the edge is gone for
+// good) and forgotten; a run whose terminal event reached a reader is forgotten at once.
+import type { EventRelay } from "./event-relay";
+
+interface DetachedRun {
+  readonly relay: EventRelay;
+  /** Cancels the run (at its next step boundary). */
+  readonly abort: () => void;
+  readonly graceMs: number;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+export class DetachedRuns {
+  private readonly runs = new Map<string, DetachedRun>();
+  private emptied: (() => void) | null = null;
+
+  /** `onSize` hears the number of runs held after each change (a metrics gauge). */
+  constructor(private readonly onSize: (size: number) => void = () => {}) {}
+
+  get size(): number {
+    return this.runs.size;
+  }
+
+  /** Registers a run; a newer run with the same id replaces it (the old one is canceled). */
+  add(requestId: string, relay: EventRelay, graceMs: number, abort: () => void): void {
+    const known = this.runs.get(requestId);
+    if (known) this.expire(requestId, known);
+    this.runs.set(requestId, { relay, abort, graceMs, timer: null });
+    this.onSize(this.runs.size);
+  }
+
+  get(requestId: string): EventRelay | null {
+    return this.runs.get(requestId)?.relay ?? null;
+  }
+
+  /** Nobody reads `requestId` any more: it has its grace to come back. */
+  detached(requestId: string, relay: EventRelay): void {
+    const run = this.runs.get(requestId);
+    if (!run || run.relay !== relay) return;
+    if (run.timer) clearTimeout(run.timer);
+    run.timer = setTimeout(() => this.expire(requestId, run), run.graceMs);
+  }
+
+  /** A reader came back in time. */
+  reattached(requestId: string): void {
+    const run = this.runs.get(requestId);
+    if (run?.timer) clearTimeout(run.timer);
+    if (run) run.timer = null;
+  }
+
+  /** The terminal event reached a reader: nothing is left to hand out. */
+  delivered(requestId: string, relay: EventRelay): void {
+    const run = this.runs.get(requestId);
+    if (run && run.relay === relay) this.forget(requestId, run);
+  }
+
+  /** Resolves once no run is left (each is delivered, or its grace ran out): draining waits for it. */
+  idle(): Promise<void> {
+    if (this.runs.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const before = this.emptied;
+      this.emptied = () => {
+        before?.();
+        resolve();
+      };
+    });
+  }
+
+  private expire(requestId: string, run: DetachedRun): void {
+    if (!run.relay.finished) run.abort();
+    this.forget(requestId, run);
+  }
+
+  private forget(requestId: string, run: DetachedRun): void {
+    if (run.timer) clearTimeout(run.timer);
+    run.timer = null;
+    if (this.runs.get(requestId) !== run) return;
+    this.runs.delete(requestId);
+    this.onSize(this.runs.size);
+    if (this.runs.size === 0 && this.emptied) {
+      const emptied = this.emptied;
+      this.emptied = null;
+      emptied();
+    }
+  }
+}
