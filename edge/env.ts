@@ -38,6 +38,9 @@ export interface Bindings {
   /** Milliseconds one Durable Object alarm follows a job before handing it to the next (at most
    *  and by default 12 minutes; alarms end at 15). Lower only to exercise handovers in tests. */
   JOB_HANDOVER_MS?: string;
+  /** Milliseconds a client's event stream may stay silent before a `: keepalive` comment
+   *  (edge/services/streams/sse-heartbeat.ts); unset: 15 s. Lower only to exercise it in tests. */
+  SSE_HEARTBEAT_MS?: string;
   /** Days an audit record is kept before the cron deletes it, 1–3650; unset, empty or invalid: 90. */
   AUDIT_RETENTION_DAYS?: string;
   /** Secret: per-tenant webhook signing keys derive from it (services/webhooks); dev has a default. */

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { MODEL_ID_PATTERN } from "../protocol/model-id";
 import type { IntraOpSpinning } from "./runtime/ort-session";
+import { type PeerEntry, parsePeers } from "./server/peer-forward";
 
 const list = z.string().transform((s) =>
   s
@@ -29,6 +30,11 @@ const OriginEnvSchema = z.object({
   DARKROOM_HOST: z.string().default("127.0.0.1"),
   DARKROOM_PORT: z.coerce.number().int().min(0).max(65535).default(8801),
   DARKROOM_REGION: z.string().min(1).default("local"),
+  /**
+   * The region's other origin pods, comma-separated `host:port` or `dns:<name>:<port>` (a
+   * headless Service): a cancel or attach for a run another pod holds is passed on to it.
+   */
+  DARKROOM_PEERS: list.default([]),
   /**
    * Comma-separated: two secrets are valid at once while one rotates out. Unset, the public
    * development secret, and only on a loopback address (see `sharedSecrets`).
@@ -130,6 +136,7 @@ export type OriginConfig = {
   host: string;
   port: number;
   region: string;
+  peers: PeerEntry[];
   sharedSecrets: string[];
   providers: Array<"cuda" | "cpu">;
   intraOpThreads: number;
@@ -165,12 +172,21 @@ export function loadOriginConfig(given: NodeJS.ProcessEnv = process.env): Origin
     );
   }
   const e = parsed.data;
+  let peers: PeerEntry[];
+  try {
+    peers = parsePeers(e.DARKROOM_PEERS);
+  } catch (error) {
+    throw new Error(
+      `Invalid origin configuration: ${(error as Error).message}. Fix it and restart.`,
+    );
+  }
   return {
     modelDir: e.DARKROOM_MODEL_DIR,
     modelId: e.DARKROOM_MODEL_ID,
     host: e.DARKROOM_HOST,
     port: e.DARKROOM_PORT,
     region: e.DARKROOM_REGION,
+    peers,
     sharedSecrets: sharedSecrets(e.ORIGIN_SHARED_SECRET, e.DARKROOM_HOST),
     providers: e.DARKROOM_PROVIDERS,
     intraOpThreads: e.DARKROOM_INTRA_OP_THREADS,

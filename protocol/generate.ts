@@ -120,7 +120,16 @@ export function defaultPreviewEvery(tier: GenerateRequest["tier"]): number {
 }
 export type GenerateRequestInput = z.input<typeof GenerateRequestSchema>;
 
-export const CancelRequestSchema = z.strictObject({ request_id: z.string().min(1).max(128) });
+/**
+ * `nonce`: any value that differs between two calls, so a repeat within the same second (a cancel
+ * or an attach retried at once) is not the same signed bytes, which the replay guard refuses.
+ */
+const nonce = z.string().max(64).optional();
+
+export const CancelRequestSchema = z.strictObject({
+  request_id: z.string().min(1).max(128),
+  nonce,
+});
 export type CancelRequest = z.infer<typeof CancelRequestSchema>;
 
 /**
@@ -130,6 +139,7 @@ export type CancelRequest = z.infer<typeof CancelRequestSchema>;
 export const AttachRequestSchema = z.strictObject({
   request_id: z.string().min(1).max(128),
   after: z.number().int().min(0),
+  nonce,
 });
 export type AttachRequest = z.infer<typeof AttachRequestSchema>;
 

@@ -9,6 +9,7 @@ import { routeQueryFor, streamRequest } from "../services/generation/origin-requ
 import { newId } from "../services/ids/random-base62";
 import { admitGeneration } from "../services/jobs/admit-generation";
 import { openHandoffStream } from "../services/jobs/handoff-stream";
+import { HeartbeatWriter, sseHeartbeatMs } from "../services/streams/sse-heartbeat";
 import { rateLimitHeaders } from "../services/tenant-gate/rate-limit-headers";
 import { routeOrigin } from "./v1-images-generations";
 import { generationError } from "./v1-images-generations-errors";
@@ -98,7 +99,9 @@ export async function streamImages(
     });
   }
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-  const pumped = pump(opened.events, writable, shape, settle, (errorCode) => note({ errorCode }));
+  // A quality image can wait queued at the origin long past a proxy's idle timeout: keepalives.
+  const writer = new HeartbeatWriter(writable.getWriter(), sseHeartbeatMs(c.env));
+  const pumped = pump(opened.events, writer, shape, settle, (errorCode) => note({ errorCode }));
   c.executionCtx.waitUntil(pumped);
   // Audited when the stream ends: with what was delivered and charged, not as the headers leave.
   c.get("audit").holdUntil(pumped);
@@ -118,13 +121,12 @@ export async function streamImages(
 /** Writes until the terminal event, then settles: the final images are charged once they are written. */
 async function pump(
   events: AsyncGenerator<GenerationEvent, void>,
-  writable: WritableStream<Uint8Array>,
+  writer: HeartbeatWriter,
   shape: StreamShape,
   settle: (delivered: number) => Promise<void>,
   /** How the stream failed, for the audit record (its HTTP status was 200 before it began). */
   failed: (errorCode: string) => void,
 ): Promise<void> {
-  const writer = writable.getWriter();
   const encoder = new TextEncoder();
   const mapped = openAiStreamEvents(shape);
   let delivered = 0;
@@ -143,8 +145,8 @@ async function pump(
     // The client went away: closing the generator closes the origin connection, which cancels there.
     // `delivered` is set only once the completed event's images were all written, so a failure
     // after that (the close) still charges them, and one before it charges nothing.
+    writer.abort().catch(() => {}); // first: its heartbeat stops even if the return throws
     await events.return();
-    writer.abort().catch(() => {});
   } finally {
     await settle(delivered);
   }

@@ -3,12 +3,19 @@ import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import schema from "../../../shared/conformance/openai-images.schema.json";
+import { parseSse } from "../../protocol/events";
 import { costUnits } from "../services/tenant-gate/cost";
-import { refuseConnection } from "../test/fake-origin";
+import { FAKE_ORIGIN_BINDINGS, refuseConnection } from "../test/fake-origin";
 import { handBack, installStreamingOrigin, plain, stream } from "../test/fake-origin-stream";
 import { generate, tenantWithKey, usageOf } from "../test/generation";
-import { adminCall, type ErrorEnvelope } from "../test/harness";
-import { streamGenerate } from "../test/jobs";
+import { adminCall, callEagerly, type ErrorEnvelope } from "../test/harness";
+import {
+  keepalivesIn,
+  messagesAreWhole,
+  readTextUntil,
+  streamGenerate,
+  textReader,
+} from "../test/jobs";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -105,6 +112,32 @@ describe("POST /v1/images/generations with stream: true", () => {
     const done = JSON.parse(messages[0]?.data ?? "{}") as { darkroom: { region: string } };
     expect(done.darkroom.region).toBe("eu");
     expect(origin.calls.map((c) => c.region)).toEqual(["us", "eu"]);
+    expect(await usageOf(key)).toMatchObject({ images_used: 1, images_reserved: 0 });
+  });
+
+  it("sends keepalive comments while the image waits queued, then its events, and ends", async () => {
+    const origin = installStreamingOrigin({ us: stream({ holdQueued: true }) });
+    const { key } = await tenantWithKey();
+    const { response: res, done } = await callEagerly("/v1/images/generations", {
+      token: key,
+      json: { prompt: "a fox", quality: "low", stream: true },
+      bindings: { ...FAKE_ORIGIN_BINDINGS, SSE_HEARTBEAT_MS: "20" },
+    });
+    expect(res.status).toBe(200);
+    const reader = textReader(res.body);
+    // Queued at us, the origin sends nothing: only the heartbeat reaches the client.
+    const queued = await readTextUntil(reader, (text) => keepalivesIn(text) >= 3);
+    expect(queued.ended).toBe(false);
+    expect(origin.handBack(origin.calls[0]?.body.request_id ?? "")).toBe(true);
+    const rest = await readTextUntil(reader);
+    expect(rest.ended).toBe(true);
+    await done;
+
+    const text = queued.text + rest.text;
+    expect(messagesAreWhole(text)).toBe(true);
+    const { messages } = parseSse(text);
+    expect(messages.map((m) => m.event)).toEqual(["image_generation.completed"]);
+    expect(JSON.parse(messages[0]?.data ?? "{}").darkroom.region).toBe("eu");
     expect(await usageOf(key)).toMatchObject({ images_used: 1, images_reserved: 0 });
   });
 

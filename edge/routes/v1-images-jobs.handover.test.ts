@@ -7,7 +7,14 @@ import type { GenerationJob } from "../services/jobs/generation-job-do";
 import type { JobStore } from "../services/jobs/job-store";
 import { installStreamingOrigin, stream } from "../test/fake-origin-stream";
 import { tenantWithKey, usageOf } from "../test/generation";
-import { createJob, getJob, type ParsedEvent, reachedStep, readEvents } from "../test/jobs";
+import {
+  createJob,
+  getJob,
+  type ParsedEvent,
+  reachedStep,
+  readEvents,
+  readUntil,
+} from "../test/jobs";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -79,5 +86,39 @@ describe("a job that outlasts one alarm's stretch", () => {
     expect(origin.attaches.map((a) => a.requestId)).toEqual([generationId]);
     expect(origin.cancels).toContain(generationId);
     expect(await usageOf(key)).toMatchObject({ images_used: 0, images_reserved: 0, in_flight: 0 });
+  });
+
+  it("moves a job on to another region when the origin it waited at drains before starting it", async () => {
+    const origin = installStreamingOrigin({ us: stream({ holdQueued: true }) });
+    const { key } = await tenantWithKey();
+    const { body } = await createJob(key, { prompt: "a fox", n: 1, steps: 8 });
+    await readUntil(key, body.id, (e) => e.event === "queued");
+    const generationId = origin.calls[0]?.body.request_id ?? "";
+    expect(origin.calls.map((c) => c.region)).toEqual(["us"]);
+    // The stretch waiting on the queued run is handed over; the next alarm attaches to it.
+    await runInDurableObject(jobObject(body.id), (job: GenerationJob) => job.alarm());
+    await vi.waitFor(() => expect(origin.attaches.length).toBeGreaterThanOrEqual(1));
+    // Then that origin drains: it hands the job back (from the job's context, as a fetch would).
+    await runInDurableObject(jobObject(body.id), () => {
+      expect(origin.handBack(generationId)).toBe(true);
+    });
+    const { events } = await readEvents(key, body.id);
+    expect(events.at(-1)?.event).toBe("completed");
+    expect(origin.calls.map((c) => c.region)).toEqual(["us", "eu"]);
+    expect(events.find((e) => e.event === "started")?.data.region).toBe("eu");
+    expect(await usageOf(key)).toMatchObject({ images_used: 1, images_reserved: 0, in_flight: 0 });
+  });
+
+  it("attaches again when the stream breaks off mid-run, and the run there goes on to the end", async () => {
+    const origin = installStreamingOrigin({ us: stream({ dropAt: 3, stepDelayMs: 10 }) });
+    const { key } = await tenantWithKey();
+    const steps = 8;
+    const { body } = await createJob(key, { prompt: "a fox", n: 2, steps });
+    const { events } = await readEvents(key, body.id);
+    expectOneRun(events, steps, "completed");
+    expect(origin.calls).toHaveLength(1);
+    expect(origin.attaches).toHaveLength(1);
+    expect(origin.attaches[0]?.after).toBe(5); // queued, started, steps 1–3
+    expect(await usageOf(key)).toMatchObject({ images_used: 2, images_reserved: 0, in_flight: 0 });
   });
 });

@@ -10,6 +10,7 @@ import {
   GenerateRequestSchema,
   type GenerateResponse,
 } from "../../protocol/generate";
+import { SIGNATURE_HEADER } from "../../protocol/signing";
 import { FAKE_ORIGINS, type OriginBehaviour, signedByEdge, succeed } from "./fake-origin";
 
 export interface StreamCall {
@@ -22,6 +23,10 @@ export interface StreamCall {
 export interface StreamScript {
   /** After writing this step's progress, wait until the generation is canceled. */
   holdAt?: number;
+  /** After this step's progress, cut the reader's connection; the run goes on (a proxy cut it). */
+  dropAt?: number;
+  /** After `queued`, wait (not started) until canceled or handed back (`handBack`). */
+  holdQueued?: boolean;
   /** After writing this step's progress, drop the connection with no terminal event. */
   dieAt?: number;
   /** End with this `failed` event after the last step instead of `completed`. */
@@ -76,6 +81,8 @@ const PREVIEW_PNG =
 
 interface Running {
   canceled: boolean;
+  /** The origin drained before starting it (`handBack`). */
+  handedBack: boolean;
   wake: () => void;
 }
 
@@ -95,6 +102,7 @@ export function installStreamingOrigin(
   const cancels: string[] = [];
   const attaches: { requestId: string; after: number }[] = [];
   const running = new Map<string, Running>();
+  const seenSignatures = new Set<string>();
   /** Detachable runs a reader may attach to, until their terminal event reaches one. */
   const runs = new Map<string, FakeRun>();
   const hosts = originHosts();
@@ -111,6 +119,12 @@ export function installStreamingOrigin(
     if (!(await signedByEdge(request, url, raw))) {
       return Response.json(errorBody("invalid_signature", "bad"), { status: 401 });
     }
+    // Like the real origin's replay guard: the same signed bytes twice are refused.
+    const signature = request.headers.get(SIGNATURE_HEADER) ?? "";
+    if (seenSignatures.has(signature)) {
+      return Response.json(errorBody("invalid_signature", "replayed"), { status: 401 });
+    }
+    seenSignatures.add(signature);
     if (url.pathname === "/internal/v1/cancel") {
       const id = (JSON.parse(raw) as { request_id: string }).request_id;
       cancels.push(id);
@@ -151,7 +165,7 @@ export function installStreamingOrigin(
     if (behaviour.kind === "silent") {
       writable.close().catch(() => {});
     } else {
-      const job: Running = { canceled: false, wake: () => {} };
+      const job: Running = { canceled: false, handedBack: false, wake: () => {} };
       running.set(body.request_id, job);
       const script = behaviour.script;
       // Woken only by a cancel, which arrives in the same (the job's) context: promises created
@@ -184,6 +198,14 @@ export function installStreamingOrigin(
     cancels,
     /** Every attach asked for, in order. */
     attaches,
+    /** As if the origin drained before starting a `holdQueued` run: it fails it with not_ready. */
+    handBack: (requestId: string) => {
+      const job = running.get(requestId);
+      if (!job) return false;
+      job.handedBack = true;
+      job.wake();
+      return true;
+    },
     /** As if the origin restarted: an attach to this run answers 404 from now on. */
     forget: (requestId: string) => runs.delete(requestId),
     spy,
@@ -239,6 +261,12 @@ async function play(args: {
   const every = body.preview_every ?? 1;
   try {
     await send({ event: "queued", data: { request_id, position: 1 } });
+    if (script.holdQueued) await held();
+    if (job.handedBack) {
+      const error = errorBody("not_ready", "Origin is draining; try another region.").error;
+      return void (await send({ event: "failed", data: { error } }));
+    }
+    if (job.canceled) return void (await send({ event: "canceled", data: { request_id } }));
     await send({ event: "started", data: { request_id } });
     for (let step = 1; step <= body.steps; step++) {
       if (job.canceled) return void (await send({ event: "canceled", data: { request_id } }));
@@ -256,6 +284,10 @@ async function play(args: {
         await run.sink?.abort(new Error("fake origin died"));
         run.sink = null;
         return;
+      }
+      if (script.dropAt === step) {
+        await run.sink?.abort(new Error("connection cut"));
+        run.sink = null;
       }
       if (script.holdAt === step) await held();
     }

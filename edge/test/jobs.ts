@@ -1,4 +1,4 @@
-// Test helpers for async jobs and streams: create a job, read a job's event stream to its end, stream a generation.
+// Test helpers for async jobs and streams: create a job, read its events, stream a generation, read raw SSE text.
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { parseSse, type SseMessage } from "../../protocol/events";
@@ -115,4 +115,35 @@ export async function streamGenerate(key: string, json: Record<string, unknown>)
   const text = await res.text();
   await waitOnExecutionContext(ctx);
   return { res, text, messages: parseSse(text).messages };
+}
+
+/** An event stream's body as text, read chunk by chunk. */
+export const textReader = (body: ReadableStream<Uint8Array> | null) =>
+  (body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+
+/** Reads until `until` holds for all the text so far (the stream stays open), or to the end. */
+export async function readTextUntil(
+  reader: ReadableStreamDefaultReader<string>,
+  until: (text: string) => boolean = () => false,
+): Promise<{ text: string; ended: boolean }> {
+  let text = "";
+  while (!until(text)) {
+    const chunk = await reader.read();
+    if (chunk.done) return { text, ended: true };
+    text += chunk.value;
+  }
+  return { text, ended: false };
+}
+
+/** How many keepalive comments (the edge's SSE heartbeat) the text holds. */
+export const keepalivesIn = (text: string) => text.split(": keepalive\n\n").length - 1;
+
+/** Every message of an SSE text is either a comment alone or an event with no comment inside it. */
+export function messagesAreWhole(text: string): boolean {
+  return text
+    .split("\n\n")
+    .slice(0, -1)
+    .every((block) =>
+      block.startsWith(":") ? /^: (stream open|keepalive)$/.test(block) : !/^:/m.test(block),
+    );
 }

@@ -9,6 +9,7 @@ import type { OriginMetrics } from "./metrics";
 import type { OriginEnv } from "./origin-env";
 import { OriginError } from "./origin-error";
 import type { OriginState } from "./origin-state";
+import type { PeerForwarder } from "./peer-forward";
 import { readBody } from "./read-body";
 import type { ReplayGuard } from "./replay-guard";
 import type { RequestLedger } from "./request-ledger";
@@ -28,6 +29,10 @@ export interface OriginAppDeps {
   ledger: RequestLedger;
   /** Detachable streamed runs; a fresh registry when absent. */
   detached?: DetachedRuns;
+  /** How often a silent event stream gets a keepalive comment (default SSE_KEEPALIVE_MS; tests). */
+  sseKeepaliveMs?: number;
+  /** The region's other pods: a cancel or attach for a run one of them holds is passed on. */
+  peers?: PeerForwarder | undefined;
   region: string;
   secrets: readonly string[];
   nowSeconds?: () => number;
@@ -61,9 +66,12 @@ export function createOriginApp(deps: OriginAppDeps) {
   app.use("/internal/*", requireJson);
   const detached = deps.detached ?? new DetachedRuns((size) => deps.metrics.detachedRuns.set(size));
   app.route("/internal/v1/generate", generateRoute({ ...deps, detached }));
-  app.route("/internal/v1/attach", attachRoute(detached, deps.metrics));
+  app.route(
+    "/internal/v1/attach",
+    attachRoute(detached, deps.metrics, deps.sseKeepaliveMs, deps.peers),
+  );
   app.route("/internal/v1/load", loadRoute(deps.state, deps.region));
-  app.route("/internal/v1/cancel", cancelRoute(deps.state));
+  app.route("/internal/v1/cancel", cancelRoute(deps.state, deps.peers));
   app.notFound((c) =>
     c.json(
       errorBody("not_found", `No route ${c.req.method} ${c.req.path}.`, null, c.get("requestId")),

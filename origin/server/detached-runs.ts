@@ -4,7 +4,8 @@
 // the job over to its next alarm by closing the stream and attaching again. A request that asks for
 // it (`detach_grace_ms`) keeps running while nobody reads, for that long each time; its events go
 // into the relay's log. Past the grace with no reader the run is canceled (the edge is gone for
-// good) and forgotten; a run whose terminal event reached a reader is forgotten at once.
+// good) and forgotten. A run whose terminal event was written to a reader is kept one more grace:
+// a written event is only buffered, and a reader cut off just then comes back for it.
 import type { EventRelay } from "./event-relay";
 
 interface DetachedRun {
@@ -13,6 +14,8 @@ interface DetachedRun {
   readonly abort: () => void;
   readonly graceMs: number;
   timer: ReturnType<typeof setTimeout> | null;
+  /** Its terminal event was written to a reader. */
+  delivered: boolean;
 }
 
 export class DetachedRuns {
@@ -30,7 +33,7 @@ export class DetachedRuns {
   add(requestId: string, relay: EventRelay, graceMs: number, abort: () => void): void {
     const known = this.runs.get(requestId);
     if (known) this.expire(requestId, known);
-    this.runs.set(requestId, { relay, abort, graceMs, timer: null });
+    this.runs.set(requestId, { relay, abort, graceMs, timer: null, delivered: false });
     this.onSize(this.runs.size);
   }
 
@@ -53,15 +56,21 @@ export class DetachedRuns {
     if (run) run.timer = null;
   }
 
-  /** The terminal event reached a reader: nothing is left to hand out. */
+  /** The terminal event was written to a reader: kept one more grace, then forgotten. */
   delivered(requestId: string, relay: EventRelay): void {
     const run = this.runs.get(requestId);
-    if (run && run.relay === relay) this.forget(requestId, run);
+    if (!run || run.relay !== relay) return;
+    run.delivered = true;
+    this.detached(requestId, relay);
+    this.checkIdle();
   }
 
-  /** Resolves once no run is left (each is delivered, or its grace ran out): draining waits for it. */
+  /**
+   * Resolves once every run left has been delivered (or forgotten, its grace run out): draining
+   * waits for it, so a result that finished between two of the edge's alarms is handed over.
+   */
   idle(): Promise<void> {
-    if (this.runs.size === 0) return Promise.resolve();
+    if (this.allDelivered()) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const before = this.emptied;
       this.emptied = () => {
@@ -69,6 +78,18 @@ export class DetachedRuns {
         resolve();
       };
     });
+  }
+
+  private allDelivered(): boolean {
+    for (const run of this.runs.values()) if (!run.delivered) return false;
+    return true;
+  }
+
+  private checkIdle(): void {
+    if (!this.emptied || !this.allDelivered()) return;
+    const emptied = this.emptied;
+    this.emptied = null;
+    emptied();
   }
 
   private expire(requestId: string, run: DetachedRun): void {
@@ -82,10 +103,6 @@ export class DetachedRuns {
     if (this.runs.get(requestId) !== run) return;
     this.runs.delete(requestId);
     this.onSize(this.runs.size);
-    if (this.runs.size === 0 && this.emptied) {
-      const emptied = this.emptied;
-      this.emptied = null;
-      emptied();
-    }
+    this.checkIdle();
   }
 }

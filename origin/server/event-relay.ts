@@ -189,7 +189,8 @@ export class EventRelay {
       // A reader still catching up (`reattach`) gets this from the log, after what came before.
       const reader = this.reader;
       if (!reader?.live) return;
-      if ((await this.writeTo(reader, message)) && terminal) this.delivered(reader);
+      // (A reader that hung up while it was written did not get it.)
+      if ((await this.writeTo(reader, message)) && terminal && !reader.done) this.delivered(reader);
     });
   }
 

@@ -13,6 +13,7 @@ import { loadTinyPipeline, readyOriginApp, validRequest } from "../../test/suppo
 import { signedInit } from "../../test/support/signed-request";
 import type { DiffusionPipeline } from "../engine/pipeline";
 import { ContinuousBatcher } from "../scheduler/continuous-batcher";
+import type { GenerationJob, JobOutcome } from "../scheduler/job-scheduler";
 import { CountingEvents } from "../scheduler/scheduler-events";
 
 const GENERATE = "/internal/v1/generate";
@@ -105,12 +106,27 @@ describe("a streamed run with detach_grace_ms", () => {
     expect(all.at(-1)!.parsed.event).toBe("completed");
     expect(all.filter((m) => m.event === "progress")).toHaveLength(50);
     expect(events.count("canceled.quality")).toBe(0);
-    // Delivered: nothing is kept for it any more.
-    const again = await app.request(
+  });
+
+  it("keeps a delivered run one more grace (a reader cut off may come back for it), then forgets it", async () => {
+    const { app } = makeApp();
+    const req = validRequest({ steps: 2, detach_grace_ms: 300 });
+    const whole = await read(await app.request(GENERATE, await streamInit(GENERATE, req)));
+    expectOneStream(whole);
+    const terminalId = whole.at(-1)!.id;
+    const again = await read(
+      await app.request(
+        ATTACH,
+        await streamInit(ATTACH, { request_id: req.request_id, after: terminalId - 1 }),
+      ),
+    );
+    expect(again.map((m) => [m.id, m.event])).toEqual([[terminalId, "completed"]]);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const gone = await app.request(
       ATTACH,
       await streamInit(ATTACH, { request_id: req.request_id, after: 0 }),
     );
-    expect(again.status).toBe(404);
+    expect(gone.status).toBe(404);
   });
 
   it("keeps the result of a run that finished while nobody read, and hands it out on attach", async () => {
@@ -227,5 +243,31 @@ describe("POST /internal/v1/attach bad input", () => {
       body: JSON.stringify({ request_id: "r", after: 0 }),
     });
     expect(res.status).toBe(401);
+  });
+});
+
+describe("event streams with nothing to say", () => {
+  it("carry a keepalive comment every period, which readers skip, until the stream ends", async () => {
+    // Admitted, then silent for a while (queued behind others, say), then failed.
+    const scheduler = new ContinuousBatcher(pipeline);
+    scheduler.submit = async (job: GenerationJob): Promise<JobOutcome> => {
+      job.onEvent?.({ type: "queued", position: 3 });
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      return { ok: false, reason: "runtime_error" };
+    };
+    const app = readyOriginApp(pipeline, scheduler, undefined, { sseKeepaliveMs: 50 });
+    const req = validRequest({ detach_grace_ms: 30_000 });
+    const res = await app.request(GENERATE, await streamInit(GENERATE, req));
+    const text = await res.text();
+    const keepalives = text.match(/^: keepalive\n\n/gm) ?? [];
+    expect(keepalives.length).toBeGreaterThanOrEqual(3);
+    // Between events only, never inside one; the events are as without them.
+    const { messages, rest } = parseSse(text);
+    expect(rest).toBe("");
+    expect(messages.map((m) => [m.id, m.event])).toEqual([
+      [1, "queued"],
+      [2, "failed"],
+    ]);
+    expect(text.endsWith("\n\n")).toBe(true);
   });
 });

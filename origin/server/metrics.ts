@@ -38,7 +38,7 @@ export function createOriginMetrics() {
     ),
     attaches: new Counter({
       name: "darkroom_origin_stream_attaches_total",
-      help: "POST /internal/v1/attach calls: a detached streamed run picked up again (attached) or gone (not_found)",
+      help: "POST /internal/v1/attach calls: a detached streamed run picked up again here (attached), passed on to the peer pod running it (forwarded), or gone (not_found)",
       labelNames: ["outcome"],
       registers: [registry],
     }),

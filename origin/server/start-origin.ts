@@ -19,6 +19,7 @@ import { DetachedRuns } from "./detached-runs";
 import { createOriginMetrics, type OriginMetrics, recordOriginInfo } from "./metrics";
 import { schedulerMetrics } from "./metrics-events";
 import { OriginState } from "./origin-state";
+import { PeerForwarder } from "./peer-forward";
 import { ReplayGuard } from "./replay-guard";
 import { RequestLedger } from "./request-ledger";
 import { warmUp, warmUpSize } from "./warm-up";
@@ -89,6 +90,7 @@ export async function startOrigin(config: OriginConfig): Promise<RunningOrigin> 
     replay: new ReplayGuard(),
     ledger: new RequestLedger(),
     detached,
+    peers: config.peers.length > 0 ? new PeerForwarder(config.peers, config.port) : undefined,
     region: config.region,
     secrets: config.sharedSecrets,
     benchNullImage,

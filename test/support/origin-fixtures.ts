@@ -5,7 +5,7 @@ import type { LatentProjection } from "../../origin/imaging/latent-preview";
 import { loadPipeline } from "../../origin/load-pipeline";
 import { ensureTinyModel } from "../../origin/model/tiny";
 import { ContinuousBatcher } from "../../origin/scheduler/continuous-batcher";
-import { createOriginApp } from "../../origin/server/app";
+import { createOriginApp, type OriginAppDeps } from "../../origin/server/app";
 import { createOriginMetrics } from "../../origin/server/metrics";
 import { OriginState } from "../../origin/server/origin-state";
 import { ReplayGuard } from "../../origin/server/replay-guard";
@@ -70,6 +70,7 @@ export function readyOriginApp(
   pipeline: DiffusionPipeline,
   scheduler = new ContinuousBatcher(pipeline),
   preview?: LatentProjection,
+  extra: Partial<OriginAppDeps> = {},
 ) {
   const state = new OriginState();
   state.markReady({ pipeline, scheduler, ...(preview ? { preview } : {}) });
@@ -80,5 +81,6 @@ export function readyOriginApp(
     ledger: new RequestLedger(),
     region: "test",
     secrets: [TEST_SECRET],
+    ...extra,
   });
 }

@@ -7,6 +7,7 @@ import type { Bindings } from "../../env";
 import { LEASE_MARGIN_MS } from "../generation/image-generation";
 import type { OriginTarget } from "../origins/origin-config";
 import { type Services, servicesFromEnv } from "../services";
+import { sseHeartbeatMs } from "../streams/sse-heartbeat";
 import { TOMBSTONE_RETENTION_MS } from "../tenant-gate/gate-state";
 import { failureAsJobError } from "./job-errors";
 import { auditJobEnd, deliveredImages, settleJob, terminalEvent } from "./job-finish";
@@ -14,6 +15,7 @@ import { type JobEnd, type JobRunDeps, type RunStretch, resumeJob, runJob } from
 import { snapshotOf } from "./job-snapshot";
 import {
   isFinished,
+  type JobError,
   type JobEvent,
   type JobSnapshot,
   type JobSpec,
@@ -40,6 +42,9 @@ const WATCHDOG_MARGIN_MS = 60_000;
 /** A settlement the gate did not take is retried after this, doubling up to SETTLE_RETRY_MAX_MS. */
 const SETTLE_RETRY_MS = 5_000;
 const SETTLE_RETRY_MAX_MS = 5 * 60_000;
+/** A run whose stream keeps breaking off with nothing gained in between ends `failed` after this
+ *  many attempts to attach again. */
+const MAX_DROPS_IN_A_ROW = 3;
 /** After the origin accepted a cancel, how long to wait for its `canceled` before ending it here. */
 const CANCEL_GRACE_MS = 5_000;
 
@@ -59,6 +64,9 @@ export class GenerationJob extends DurableObject<Bindings> {
   private finishing: Promise<void> | null = null;
   private lastStep = 0;
   private startedAt: number | null = null;
+  /** Streams that broke off in a row with no event taken since, and the last one's error. */
+  private drops = 0;
+  private dropped: JobError | null = null;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -104,7 +112,11 @@ export class GenerationJob extends DurableObject<Bindings> {
     if (!row) return null;
     if (!isFinished(row.status) && this.subscribers.full) return "full";
     // Backlog and subscription with no await between: nothing lost, nothing sent twice.
-    return this.subscribers.subscribe(this.store.eventsAfter(afterId), isFinished(row.status));
+    return this.subscribers.subscribe(
+      this.store.eventsAfter(afterId),
+      isFinished(row.status),
+      sseHeartbeatMs(this.env),
+    );
   }
 
   /** Ends a queued or running job as `canceled`; a finished job is left as it is (`canceled: false`). */
@@ -152,15 +164,21 @@ export class GenerationJob extends DurableObject<Bindings> {
     // the origin still runs it, if its grace has not run out.
     const origin = { region: row.region ?? "", url: row.originUrl };
     const after = this.store.originCursor();
-    const resumed = await this.run(row.spec, (deps) => resumeJob(deps, origin, after));
+    const started = row.startedAtMs !== null;
+    const resumed = await this.run(row.spec, async (deps) => {
+      const end = await resumeJob(deps, origin, after, started);
+      if (end?.status !== "handed_back") return end;
+      // That origin drained before the job started there: another region takes it.
+      return runJob({ ...deps, excludeRegions: [origin.region] });
+    });
     if (resumed) return;
     await cancelAtOrigin(origin, row.spec.generationId, { secret: this.env.ORIGIN_SHARED_SECRET });
     const message =
       "The job's run was lost between two stretches of following it (the origin or the edge restarted); nothing was charged.";
-    const error = failureAsJobError(
-      { kind: "internal", code: "upstream_error", message },
-      row.spec.requestId,
-    );
+    // A stream that broke off, and then nothing to attach to: the origin went with it; say so.
+    const error =
+      this.dropped ??
+      failureAsJobError({ kind: "internal", code: "upstream_error", message }, row.spec.requestId);
     await this.finish(row.spec, { status: "failed", error });
   }
 
@@ -184,6 +202,11 @@ export class GenerationJob extends DurableObject<Bindings> {
     this.active = active;
     const row = this.store.load();
     if (row?.originUrl) active.origin = { region: row.region ?? "", url: row.originUrl };
+    // An instance that restarted knows only what the row says: the start stands, steps go forward.
+    if (row) {
+      this.startedAt ??= row.startedAtMs;
+      this.lastStep = Math.max(this.lastStep, row.step ?? 0);
+    }
     try {
       const now = Date.now();
       const handoverAtMs = now + handoverMs(this.env);
@@ -203,7 +226,11 @@ export class GenerationJob extends DurableObject<Bindings> {
         },
         emit: (event) => this.emit(event),
         handoverAtMs,
-        onEventTaken: (id) => this.store.originEventTaken(id),
+        onEventTaken: (id) => {
+          this.store.originEventTaken(id);
+          this.drops = 0;
+          this.dropped = null;
+        },
       }).catch((error: unknown): JobEnd => {
         console.error(
           JSON.stringify({
@@ -223,12 +250,19 @@ export class GenerationJob extends DurableObject<Bindings> {
         };
       });
       if (end === null) return false;
-      if (end.status === "handover") {
-        // The next alarm attaches to the run where this one stopped reading.
-        await this.ctx.storage.setAlarm(Date.now());
+      if (end.status === "dropped" && this.drops < MAX_DROPS_IN_A_ROW) {
+        // The stream broke off (a proxy's limit, a reset): the run may well go on at the origin.
+        this.drops += 1;
+        this.dropped = end.error;
+      } else if (end.status === "dropped") {
+        await this.finish(spec, { status: "failed", error: end.error });
+        return true;
+      } else if (end.status !== "handover") {
+        await this.finish(spec, end);
         return true;
       }
-      await this.finish(spec, end);
+      // The next alarm attaches to the run where this one stopped reading.
+      await this.ctx.storage.setAlarm(Date.now());
       return true;
     } finally {
       this.active = null;

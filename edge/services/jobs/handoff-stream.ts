@@ -1,5 +1,4 @@
 // An origin stream that survives hand-backs: an origin draining before the work started there moves it on.
-import type { GenerationEvent } from "../../../protocol/events";
 import type { OriginTarget } from "../origins/origin-config";
 import type { OriginRequest } from "../origins/origin-dispatch";
 import type { RouteCandidate } from "../regions/region-router";
@@ -10,6 +9,7 @@ import {
   openOriginStream,
   StreamStop,
 } from "./origin-stream";
+import type { StreamedEvent } from "./sse-event-reader";
 
 export interface HandoffOptions extends OriginStreamOptions {
   /** Each origin that takes the work, the first one included: where a cancel must go from then on. */
@@ -43,18 +43,21 @@ async function* acrossHandoffs(
   request: OriginRequest & { preview_every: number },
   options: HandoffOptions,
   startedAt: number,
-): AsyncGenerator<GenerationEvent, void> {
+): AsyncGenerator<StreamedEvent, void> {
   const now = options.now ?? Date.now;
   const tried = new Set<string>();
   let current = first;
   for (;;) {
     tried.add(current.origin.region);
-    if (!(yield* untilHandedBack(current))) return;
+    if (!(yield* untilHandedBack(current.events))) return;
     const rest = candidates.filter((c) => !tried.has(c.region));
     const budgetMs = options.budgetMs - (now() - startedAt);
     const next = await openOriginStream(rest, request, { ...options, budgetMs });
     if (!next.ok) {
       const reason: unknown = options.signal?.reason;
+      // Handed over while looking for the next region: no terminal event, and the next stretch
+      // attaches to the origin that handed it back, finds that again and moves it on.
+      if (reason instanceof StreamStop && reason.why === "handover") return;
       if (reason instanceof StreamStop && reason.why === "canceled") {
         yield { event: "canceled", data: { request_id: request.request_id } };
       } else {
@@ -68,10 +71,15 @@ async function* acrossHandoffs(
   }
 }
 
-/** Relays one origin's events; true (the hand-back itself not relayed) when it handed the work back. */
-async function* untilHandedBack(opened: Opened): AsyncGenerator<GenerationEvent, boolean> {
-  let running = false;
-  for await (const event of opened.events) {
+/**
+ * Relays one origin's events; true (the hand-back itself not relayed) when it handed the work back.
+ * `running`: the work had already started there (a stream attached to mid-run), so it cannot be.
+ */
+export async function* untilHandedBack(
+  events: AsyncGenerator<StreamedEvent, void>,
+  running = false,
+): AsyncGenerator<StreamedEvent, boolean> {
+  for await (const event of events) {
     // An origin that skips `started` has started all the same once it reports a step.
     if (event.event === "started" || event.event === "progress") running = true;
     if (!running && event.event === "failed" && event.data.error.code === "not_ready") return true;

@@ -6,7 +6,7 @@ import { type ImageStore, storeGeneratedImages } from "../images/image-store";
 import type { FetchLike } from "../origins/origin-call";
 import type { OriginTarget } from "../origins/origin-config";
 import type { RegionRouter, RouteQuery } from "../regions/region-router";
-import { openHandoffStream } from "./handoff-stream";
+import { openHandoffStream, untilHandedBack } from "./handoff-stream";
 import { failureAsJobError } from "./job-errors";
 import type { JobError, JobEvent, JobResult, JobSpec } from "./job-spec";
 import { openAttachStream, StreamStop } from "./origin-stream";
@@ -19,7 +19,14 @@ export type JobEnd =
 
 /** What one stretch of following a run gives: its end, or a handover (the run goes on at the
  *  origin, and the next alarm attaches to it with `resumeJob`). */
-export type RunStretch = JobEnd | { readonly status: "handover" };
+export type RunStretch =
+  | JobEnd
+  | { readonly status: "handover" }
+  /** The stream broke off mid-run: the run may go on at the origin, and attaching may find it. */
+  | { readonly status: "dropped"; readonly error: JobError };
+
+/** What attaching gives besides: the origin handed the job back (it drained before starting it). */
+export type ResumedStretch = RunStretch | { readonly status: "handed_back" };
 
 export interface JobRunDeps {
   readonly spec: JobSpec;
@@ -41,6 +48,8 @@ export interface JobRunDeps {
   readonly onEventTaken?: (id: number) => void;
   readonly fetch?: FetchLike;
   readonly now?: () => number;
+  /** Regions not to send the job to (one that handed it back). */
+  readonly excludeRegions?: readonly string[];
 }
 
 /** Below this much of its deadline left, a job is not sent anywhere: no origin could finish it. */
@@ -51,6 +60,8 @@ const MIN_RUN_BUDGET_MS = 1_000;
  * restarts instead has this long for its alarm to come back.
  */
 export const DETACH_GRACE_MS = 60_000;
+/** Waits before attaching again to an origin that did not answer, well within its grace. */
+const ATTACH_RETRY_MS = [1_000, 4_000];
 
 const canceled = (signal: AbortSignal) =>
   signal.reason instanceof StreamStop && signal.reason.why === "canceled";
@@ -68,7 +79,10 @@ export async function runJob(deps: JobRunDeps): Promise<RunStretch> {
     const late = { kind: "deadline_exceeded", region: null } as const;
     return { status: "failed", error: failureAsJobError(late, spec.requestId) };
   }
-  const candidates = await deps.regions.candidates(routeQuery(spec));
+  const excluded = new Set(deps.excludeRegions ?? []);
+  const candidates = (await deps.regions.candidates(routeQuery(spec))).filter(
+    (c) => !excluded.has(c.region),
+  );
   // An origin that drains while the job is queued there hands it on to the next region.
   let region = "";
   const handover = new AbortController();
@@ -99,30 +113,46 @@ export async function runJob(deps: JobRunDeps): Promise<RunStretch> {
 /**
  * Attaches to the job's run at `origin` (started by an earlier alarm, which handed it over) and
  * follows it from the event after SSE id `after`. Null when the origin no longer has the run (its
- * grace ran out, or it restarted): nothing more will come of it.
+ * grace ran out, or it restarted): nothing more will come of it. `handed_back` when the origin
+ * drained before the work started there (`started`: whether it had): it may run elsewhere.
  */
 export async function resumeJob(
   deps: JobRunDeps,
   origin: OriginTarget,
   after: number,
-): Promise<RunStretch | null> {
+  started: boolean,
+): Promise<ResumedStretch | null> {
   const { spec } = deps;
   const now = deps.now ?? Date.now;
   const handover = new AbortController();
   const signal = AbortSignal.any([deps.signal, handover.signal]);
-  const opened = await openAttachStream(origin, spec.generationId, after, {
-    secret: deps.secret,
-    traceparent: spec.traceparent,
-    budgetMs: spec.plan.deadlineMs - (now() - spec.createdAtMs),
-    signal,
-    record: (name, verdict) => deps.regions.record(name, verdict),
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-  });
+  const attach = () =>
+    openAttachStream(origin, spec.generationId, after, {
+      secret: deps.secret,
+      traceparent: spec.traceparent,
+      budgetMs: spec.plan.deadlineMs - (now() - spec.createdAtMs),
+      signal,
+      record: (name, verdict) => deps.regions.record(name, verdict),
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    });
+  let opened = await attach();
+  // No answer (a blip, a proxy's 5xx) is not "gone": the origin keeps the run for its grace.
+  for (const waitMs of ATTACH_RETRY_MS) {
+    if (opened.ok || opened.status === "gone" || signal.aborted) break;
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    opened = await attach();
+  }
   if (!opened.ok) return canceled(deps.signal) ? { status: "canceled" } : null;
   const region = () => origin.region;
-  return followUntilHandover(deps, handover, () =>
-    follow(deps, region, opened.events, spec.createdAtMs, now, signal),
+  const attached = opened.events;
+  let handedBack = false;
+  async function* events() {
+    handedBack = yield* untilHandedBack(attached, started);
+  }
+  const end = await followUntilHandover(deps, handover, () =>
+    follow(deps, region, events(), spec.createdAtMs, now, signal),
   );
+  return handedBack ? { status: "handed_back" } : end;
 }
 
 /** Runs `follow` with the handover timer armed (from the moment the stream is open). */
@@ -166,7 +196,8 @@ async function follow(
     } else if (event === "completed") {
       return deliver(deps, region(), data, now() - started);
     } else if (event === "failed") {
-      return { status: "failed", error: { ...data.error, request_id: spec.requestId } };
+      const error = { ...data.error, request_id: spec.requestId };
+      return streamed.lost ? { status: "dropped", error } : { status: "failed", error };
     } else {
       return { status: "canceled" };
     }

@@ -1,5 +1,6 @@
 // The open event streams of one job: the log's backlog first, then each new event pushed as it is appended.
 import { formatSse } from "../../../protocol/events";
+import { HeartbeatWriter, SSE_HEARTBEAT_MS } from "../streams/sse-heartbeat";
 import type { StoredEvent } from "./job-store";
 
 const encoder = new TextEncoder();
@@ -17,10 +18,11 @@ const frame = (event: StoredEvent) =>
  * Push, not poll: `publish` writes to every open stream at once. Writes are not awaited, so a slow
  * reader never holds the job back (its bytes queue in its own stream); a reader that has gone away
  * makes its write fail and is dropped. The caller reads the backlog and subscribes without an await
- * in between, so no event can fall between the two and none is sent twice.
+ * in between, so no event can fall between the two and none is sent twice. A live stream sends a
+ * keepalive comment after each `heartbeatMs` without an event, until it closes or its reader leaves.
  */
 export class JobSubscribers {
-  private readonly open = new Set<WritableStreamDefaultWriter<Uint8Array>>();
+  private readonly open = new Set<HeartbeatWriter>();
 
   get size(): number {
     return this.open.size;
@@ -31,9 +33,13 @@ export class JobSubscribers {
     return this.open.size >= MAX_STREAMS_PER_JOB;
   }
 
-  subscribe(backlog: readonly StoredEvent[], finished: boolean): ReadableStream<Uint8Array> {
+  subscribe(
+    backlog: readonly StoredEvent[],
+    finished: boolean,
+    heartbeatMs: number = SSE_HEARTBEAT_MS,
+  ): ReadableStream<Uint8Array> {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const writer = writable.getWriter();
+    const writer = new HeartbeatWriter(writable.getWriter(), heartbeatMs);
     this.write(writer, OPENING);
     for (const event of backlog) this.write(writer, frame(event));
     if (finished) writer.close().catch(() => {});
@@ -54,7 +60,7 @@ export class JobSubscribers {
     if (terminal) this.open.clear();
   }
 
-  private write(writer: WritableStreamDefaultWriter<Uint8Array>, bytes: Uint8Array): void {
+  private write(writer: HeartbeatWriter, bytes: Uint8Array): void {
     writer.write(bytes).catch(() => {
       this.open.delete(writer);
     });

@@ -14,7 +14,7 @@ export async function cancelAtOrigin(
   requestId: string,
   options: { readonly secret: string; readonly fetch?: FetchLike },
 ): Promise<OriginCancelResult> {
-  const body = JSON.stringify({ request_id: requestId });
+  const body = JSON.stringify({ request_id: requestId, nonce: crypto.randomUUID() });
   const signed = await signRequest(options.secret, { method: "POST", path: CANCEL_PATH, body });
   const fetcher: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
   try {

@@ -239,7 +239,7 @@ function lostStream(
   requestId: string,
   signal: AbortSignal,
   read: ReadResult,
-): GenerationEvent {
+): StreamedEvent {
   const reason: unknown = signal.reason;
   if (reason instanceof StreamStop && reason.why === "canceled") {
     return { event: "canceled", data: { request_id: requestId } };
@@ -254,7 +254,12 @@ function lostStream(
   }
   const how = read.kind === "end" ? "closed the stream" : "dropped the connection";
   const message = `Region ${target.region} ${how} after the generation started; nothing was charged.`;
-  return { event: "failed", data: { error: errorBody("upstream_error", message).error } };
+  // `lost`: the stream broke, which says nothing of the run itself (a proxy may have cut it).
+  return {
+    event: "failed",
+    data: { error: errorBody("upstream_error", message).error },
+    lost: true,
+  };
 }
 
 export interface AttachOptions {
@@ -292,7 +297,7 @@ export async function openAttachStream(
     AbortSignal.timeout(Math.max(0, options.budgetMs) + STREAM_GRACE_MS),
     ...(options.signal ? [options.signal] : []),
   ]);
-  const body = JSON.stringify({ request_id: requestId, after });
+  const body = JSON.stringify({ request_id: requestId, after, nonce: crypto.randomUUID() });
   const path = ATTACH_PATH;
   const signed = await signRequest(options.secret, { method: "POST", path, body });
   const fetcher: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));

@@ -1,8 +1,12 @@
 // Reads an origin's text/event-stream body as validated generation events, one at a time, as they arrive.
 import { type GenerationEvent, parseGenerationEvent, parseSse } from "../../../protocol/events";
 
-/** An event as the origin sent it, with its SSE id (ids count up from 1 per run at the origin). */
-export type StreamedEvent = GenerationEvent & { readonly id?: number };
+/**
+ * An event as the origin sent it, with its SSE id (ids count up from 1 per run at the origin), or
+ * the edge's own terminal event for a stream that broke off (`lost`: no id, and no word from the
+ * origin about the run, which may go on there).
+ */
+export type StreamedEvent = GenerationEvent & { readonly id?: number; readonly lost?: true };
 
 export type ReadResult =
   | { readonly kind: "event"; readonly event: StreamedEvent }

@@ -6,10 +6,16 @@ import type { DetachedRuns } from "../detached-runs";
 import type { OriginMetrics } from "../metrics";
 import type { OriginEnv } from "../origin-env";
 import { OriginError } from "../origin-error";
+import { PeerForwarder } from "../peer-forward";
 import { reattachStream } from "./generate-stream";
 
-export function attachRoute(detached: DetachedRuns, metrics: OriginMetrics) {
-  return new Hono<OriginEnv>().post("/", (c) => {
+export function attachRoute(
+  detached: DetachedRuns,
+  metrics: OriginMetrics,
+  keepaliveMs?: number,
+  peers?: PeerForwarder,
+) {
+  return new Hono<OriginEnv>().post("/", async (c) => {
     let json: unknown;
     try {
       json = JSON.parse(c.get("rawBody"));
@@ -24,6 +30,12 @@ export function attachRoute(detached: DetachedRuns, metrics: OriginMetrics) {
     const { request_id, after } = parsed.data;
     const relay = detached.get(request_id);
     if (!relay) {
+      // Another pod of this region may run it (the load balancer chose this one).
+      const answer = peers && PeerForwarder.mayForward(c) ? await peers.forward(c) : null;
+      if (answer) {
+        metrics.attaches.inc({ outcome: "forwarded" });
+        return answer;
+      }
       metrics.attaches.inc({ outcome: "not_found" });
       throw new OriginError(
         "not_found",
@@ -33,6 +45,6 @@ export function attachRoute(detached: DetachedRuns, metrics: OriginMetrics) {
     }
     metrics.attaches.inc({ outcome: "attached" });
     detached.reattached(request_id);
-    return reattachStream(c, relay, after);
+    return reattachStream(c, relay, after, keepaliveMs);
   });
 }

@@ -5,9 +5,10 @@ import { CancelRequestSchema } from "../../../protocol/generate";
 import type { OriginEnv } from "../origin-env";
 import { OriginError } from "../origin-error";
 import type { OriginState } from "../origin-state";
+import { PeerForwarder } from "../peer-forward";
 
-export function cancelRoute(state: OriginState) {
-  return new Hono<OriginEnv>().post("/", (c) => {
+export function cancelRoute(state: OriginState, peers?: PeerForwarder) {
+  return new Hono<OriginEnv>().post("/", async (c) => {
     let json: unknown;
     try {
       json = JSON.parse(c.get("rawBody"));
@@ -20,6 +21,10 @@ export function cancelRoute(state: OriginState) {
       throw new OriginError("invalid_request", message, param);
     }
     const canceled = state.loaded()?.scheduler.cancel(parsed.data.request_id) ?? false;
+    // Another pod of this region may run it (the load balancer chose this one).
+    const answer =
+      !canceled && peers && PeerForwarder.mayForward(c) ? await peers.forward(c) : null;
+    if (answer) return answer;
     if (!canceled)
       throw new OriginError(
         "not_found",

@@ -1,10 +1,10 @@
 // The SSE form of POST /internal/v1/generate: admit first (errors stay JSON), then stream to a terminal event.
 import type { Context } from "hono";
-import { streamSSE } from "hono/streaming";
+import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import type { GenerationEvent } from "../../../protocol/events";
 import { defaultPreviewEvery, type GenerateRequest } from "../../../protocol/generate";
 import type { DetachedRuns } from "../detached-runs";
-import { EventRelay, type PreviewPlan } from "../event-relay";
+import { EventRelay, type PreviewPlan, type RelayAttachment } from "../event-relay";
 import { type CompletionDeps, completedBody, failureError, jobFor } from "../generation-outcome";
 import type { OriginEnv } from "../origin-env";
 import { OriginError } from "../origin-error";
@@ -21,7 +21,15 @@ export interface StreamedGeneration {
   started: number;
   /** Where a detachable run (`detach_grace_ms`) waits for its reader to come back. */
   detached: DetachedRuns;
+  /** A comment line this often keeps a silent stream (a job queued for minutes) open. */
+  keepaliveMs?: number;
 }
+
+/**
+ * How often a stream with nothing to say writes an SSE comment: proxies and load balancers in
+ * front of an origin (an ingress's 60 s read timeout, say) close connections idle for longer.
+ */
+export const SSE_KEEPALIVE_MS = 15_000;
 
 function previewPlan(parts: ServingParts, req: GenerateRequest): PreviewPlan | null {
   const every = req.preview_every ?? defaultPreviewEvery(req.tier);
@@ -57,22 +65,41 @@ export async function streamGeneration(c: Context<OriginEnv>, run: StreamedGener
     if (!outcome.ok) throw failureError(outcome);
   }
   const requestId = c.get("requestId") ?? null;
-  if (graceMs > 0) detached.add(req.request_id, relay, graceMs, () => stop.abort());
+  // The edge gave up before the admission came (and tried elsewhere): nobody will read this one.
+  if (graceMs > 0 && c.req.raw.signal.aborted) stop.abort();
+  else if (graceMs > 0) detached.add(req.request_id, relay, graceMs, () => stop.abort());
   // The run's end goes to the relay whether or not anyone is reading then.
   void terminalEvent(run, pending, requestId).then((terminal) => relay.finish(terminal));
   return streamSSE(c, async (stream) => {
     const attachment = relay.attach((message) => stream.writeSSE(message));
     stream.onAbort(() => relay.close(attachment));
-    await attachment.ended;
+    await keptOpen(stream, attachment, run.keepaliveMs ?? SSE_KEEPALIVE_MS);
   });
 }
 
+/** Until the reader has everything (or is gone), a comment every `everyMs`: SSE readers skip it. */
+async function keptOpen(stream: SSEStreamingApi, attachment: RelayAttachment, everyMs: number) {
+  const timer = setInterval(() => {
+    stream.write(": keepalive\n\n").catch(() => {});
+  }, everyMs);
+  try {
+    await attachment.ended;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** `POST /internal/v1/attach`'s stream: a detached run's missed events, then the live ones. */
-export function reattachStream(c: Context<OriginEnv>, relay: EventRelay, after: number) {
+export function reattachStream(
+  c: Context<OriginEnv>,
+  relay: EventRelay,
+  after: number,
+  keepaliveMs = SSE_KEEPALIVE_MS,
+) {
   return streamSSE(c, async (stream) => {
     const attachment = relay.reattach(after, (message) => stream.writeSSE(message));
     stream.onAbort(() => relay.close(attachment));
-    await attachment.ended;
+    await keptOpen(stream, attachment, keepaliveMs);
   });
 }
 

@@ -20,6 +20,8 @@ export interface GenerateRouteDeps {
   ledger: RequestLedger;
   /** Streamed runs a reader may come back to (`detach_grace_ms`). */
   detached: DetachedRuns;
+  /** SSE keepalive period (default SSE_KEEPALIVE_MS). */
+  sseKeepaliveMs?: number | undefined;
   region: string;
   now?: () => number;
   /** BENCHMARK-ONLY: answer with a fixed image instead of running inference. */
@@ -83,6 +85,7 @@ export function generateRoute(deps: GenerateRouteDeps) {
           req,
           started,
           detached: deps.detached,
+          ...(deps.sseKeepaliveMs ? { keepaliveMs: deps.sseKeepaliveMs } : {}),
         });
       } catch (error) {
         // Refused before the first byte: nothing ran, so a retry of this id may run.

@@ -1,0 +1,150 @@
+// A region is several origin pods behind one URL: a cancel or attach for a run another pod holds is passed on to it.
+//
+// The edge knows a region by its URL, and a load balancer picks the pod. A generation runs on the
+// pod that took it, so the signed `POST /internal/v1/cancel` or `/attach` that follows may land on
+// a pod that never saw it. That pod asks its peers (DARKROOM_PEERS: `host:port` entries, or
+// `dns:<name>:<port>` for a Kubernetes headless Service resolved at each call) with the same signed
+// request, marked forwarded so that no peer passes it on again, and answers with the first peer's
+// answer that is not a 404. The signature covers method, path and body, not the host, so it
+// verifies on the peer as it did here.
+import { lookup } from "node:dns/promises";
+import { networkInterfaces } from "node:os";
+import type { Context } from "hono";
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from "../../protocol/signing";
+import type { OriginEnv } from "./origin-env";
+
+/** Set on a forwarded request: the peer answers for itself and never forwards it again. */
+export const FORWARDED_HEADER = "x-darkroom-forwarded";
+/** How long a peer may take to answer (its headers; an attach's events may come much later). */
+const PEER_ANSWER_TIMEOUT_MS = 5_000;
+
+export type PeerEntry =
+  | { readonly kind: "address"; readonly host: string; readonly port: number }
+  | { readonly kind: "dns"; readonly name: string; readonly port: number };
+
+/** Parses DARKROOM_PEERS entries; throws naming the entry that is not `host:port` or `dns:name:port`. */
+export function parsePeers(entries: readonly string[]): PeerEntry[] {
+  return entries.map((entry) => {
+    const dns = entry.startsWith("dns:");
+    const rest = dns ? entry.slice(4) : entry;
+    const colon = rest.lastIndexOf(":");
+    const host = rest.slice(0, colon);
+    const port = Number(rest.slice(colon + 1));
+    if (colon <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new Error(
+        `DARKROOM_PEERS entry "${entry}" is not host:port or dns:<name>:<port> (e.g. dns:darkroom-origin-peers:8801)`,
+      );
+    }
+    return dns ? { kind: "dns", name: host, port } : { kind: "address", host, port };
+  });
+}
+
+export class PeerForwarder {
+  constructor(
+    private readonly peers: readonly PeerEntry[],
+    /** This process's own port: its own addresses on it are not peers. */
+    private readonly ownPort: number,
+    private readonly fetcher: typeof fetch = fetch,
+  ) {}
+
+  /** Whether this request may be passed on (it was not passed on to here). */
+  static mayForward(c: Context<OriginEnv>): boolean {
+    return !c.req.header(FORWARDED_HEADER);
+  }
+
+  /**
+   * The first peer answer for this request that is not a 404 (streamed through as it comes), or
+   * null when every peer said 404 or did not answer.
+   */
+  async forward(c: Context<OriginEnv>): Promise<Response | null> {
+    const targets = await this.targets();
+    if (targets.length === 0) return null;
+    const path = new URL(c.req.url).pathname;
+    const headers: Record<string, string> = {
+      "content-type": c.req.header("content-type") ?? "application/json",
+      [FORWARDED_HEADER]: "1",
+    };
+    for (const name of [SIGNATURE_HEADER, TIMESTAMP_HEADER, "accept", "traceparent"]) {
+      const value = c.req.header(name);
+      if (value) headers[name] = value;
+    }
+    const body = c.get("rawBody");
+    const attempts = targets.map(async (target) => {
+      const answered = new AbortController();
+      const timer = setTimeout(() => answered.abort(), PEER_ANSWER_TIMEOUT_MS);
+      try {
+        const res = await this.fetcher(`http://${target}${path}`, {
+          method: "POST",
+          headers,
+          body,
+          // The edge hanging up ends the forwarded call too.
+          signal: AbortSignal.any([answered.signal, c.req.raw.signal]),
+        });
+        if (res.status !== 404) return relayed(res);
+        await res.body?.cancel();
+      } catch {
+        // Not answering is as good as not having it.
+      } finally {
+        clearTimeout(timer);
+      }
+      return null;
+    });
+    // The first peer to have it wins; the others are let go as their answers come.
+    return new Promise<Response | null>((resolve) => {
+      let left = attempts.length;
+      let won = false;
+      for (const attempt of attempts) {
+        void attempt.then((res) => {
+          left -= 1;
+          if (res && !won) {
+            won = true;
+            resolve(res);
+          } else {
+            res?.body?.cancel().catch(() => {});
+            if (left === 0 && !won) resolve(null);
+          }
+        });
+      }
+    });
+  }
+
+  /** `host:port` of every peer now, without this process itself. */
+  private async targets(): Promise<string[]> {
+    const own = ownAddresses();
+    const lists = await Promise.all(
+      this.peers.map(async (peer) => {
+        if (peer.kind === "address") return [{ address: peer.host, port: peer.port }];
+        const found = await lookup(peer.name, { all: true }).catch(() => []);
+        return found.map(({ address }) => ({ address, port: peer.port }));
+      }),
+    );
+    return [
+      ...new Set(
+        lists
+          .flat()
+          .filter(({ address, port }) => !(port === this.ownPort && own.has(address)))
+          .map(({ address, port }) =>
+            address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`,
+          ),
+      ),
+    ];
+  }
+}
+
+/** The peer's answer as this origin's own: its status, body (streamed) and the headers that matter. */
+function relayed(res: Response): Response {
+  const headers = new Headers();
+  for (const name of ["content-type", "retry-after", "cache-control"]) {
+    const value = res.headers.get(name);
+    if (value) headers.set(name, value);
+  }
+  return new Response(res.body, { status: res.status, headers });
+}
+
+function ownAddresses(): Set<string> {
+  const own = new Set(["localhost"]);
+  for (const list of Object.values(networkInterfaces())) {
+    for (const info of list ?? []) own.add(info.address);
+  }
+  return own;
+}
