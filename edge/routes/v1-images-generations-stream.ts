@@ -9,6 +9,7 @@ import { routeQueryFor, streamRequest } from "../services/generation/origin-requ
 import { newId } from "../services/ids/random-base62";
 import { admitGeneration } from "../services/jobs/admit-generation";
 import { openHandoffStream } from "../services/jobs/handoff-stream";
+import { StreamStop } from "../services/jobs/origin-stream";
 import { HeartbeatWriter, sseHeartbeatMs } from "../services/streams/sse-heartbeat";
 import { rateLimitHeaders } from "../services/tenant-gate/rate-limit-headers";
 import { routeOrigin } from "./v1-images-generations";
@@ -70,6 +71,9 @@ export async function streamImages(
   // Its region is the origin's that runs it: a hand-back before it started moves it on.
   const shape: StreamShape = { plan, body, partials, requestId: c.get("requestId"), region: "" };
   // Admitted: whatever throws before the stream is handed on releases the hold first.
+  // The client hanging up, seen even while the origin is silent (a failed heartbeat): the origin
+  // call is closed, which cancels the work there.
+  const clientGone = new AbortController();
   const opened = await (async () => {
     const candidates = await services.regions.candidates(
       routeQueryFor(plan, routeOrigin(c, auth.tenant.residency)),
@@ -80,6 +84,7 @@ export async function streamImages(
       traceparent: traceparentFor(c.get("traceId")),
       budgetMs: plan.deadlineMs,
       record: (region, verdict) => services.regions.record(region, verdict),
+      signal: clientGone.signal,
       onOrigin: (origin) => {
         shape.region = origin.region;
         note({ region: origin.region });
@@ -101,6 +106,7 @@ export async function streamImages(
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   // A quality image can wait queued at the origin long past a proxy's idle timeout: keepalives.
   const writer = new HeartbeatWriter(writable.getWriter(), sseHeartbeatMs(c.env));
+  writer.closed.catch(() => clientGone.abort(new StreamStop("canceled")));
   const pumped = pump(opened.events, writer, shape, settle, (errorCode) => note({ errorCode }));
   c.executionCtx.waitUntil(pumped);
   // Audited when the stream ends: with what was delivered and charged, not as the headers leave.

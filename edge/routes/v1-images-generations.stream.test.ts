@@ -141,6 +141,25 @@ describe("POST /v1/images/generations with stream: true", () => {
     expect(await usageOf(key)).toMatchObject({ images_used: 1, images_reserved: 0 });
   });
 
+  it("closes the origin call when the client hangs up while the origin is silent, and refunds", async () => {
+    const origin = installStreamingOrigin({ us: stream({ holdQueued: true }) });
+    const { key } = await tenantWithKey();
+    const { response: res, done } = await callEagerly("/v1/images/generations", {
+      token: key,
+      json: { prompt: "a fox", quality: "low", stream: true },
+      bindings: { ...FAKE_ORIGIN_BINDINGS, SSE_HEARTBEAT_MS: "20" },
+    });
+    expect(res.status).toBe(200);
+    const reader = textReader(res.body);
+    await readTextUntil(reader, (text) => keepalivesIn(text) >= 1);
+    await reader.cancel();
+    // The next heartbeat finds nobody; the edge closes its call, which cancels at the origin.
+    const generationId = origin.calls[0]?.body.request_id ?? "";
+    await vi.waitFor(() => expect(origin.hungUp).toEqual([generationId]));
+    await done;
+    expect(await usageOf(key)).toMatchObject({ images_used: 0, images_reserved: 0, in_flight: 0 });
+  });
+
   it("ends with an error event (no completed) when the origin dies mid-run, and refunds", async () => {
     installStreamingOrigin({ us: stream({ dieAt: 1 }) });
     const { key, tenantId } = await tenantWithKey();

@@ -103,6 +103,8 @@ export function installStreamingOrigin(
   const attaches: { requestId: string; after: number }[] = [];
   const running = new Map<string, Running>();
   const seenSignatures = new Set<string>();
+  /** Generations whose caller (the edge) aborted the call, in order. */
+  const hungUp: string[] = [];
   /** Detachable runs a reader may attach to, until their terminal event reaches one. */
   const runs = new Map<string, FakeRun>();
   const hosts = originHosts();
@@ -184,7 +186,7 @@ export function installStreamingOrigin(
       };
       if (run.detachable) runs.set(body.request_id, run);
       // The edge hanging up (aborting its fetch) ends this reader, as a closed socket would.
-      hangUpOn(request.signal, run, sink);
+      hangUpOn(request.signal, run, sink, () => hungUp.push(body.request_id));
       play({ region, body, script, job, run, held }).finally(() => {
         running.delete(body.request_id);
         run.finished = true;
@@ -198,6 +200,7 @@ export function installStreamingOrigin(
     cancels,
     /** Every attach asked for, in order. */
     attaches,
+    hungUp,
     /** As if the origin drained before starting a `holdQueued` run: it fails it with not_ready. */
     handBack: (requestId: string) => {
       const job = running.get(requestId);
@@ -219,10 +222,12 @@ function hangUpOn(
   signal: AbortSignal,
   run: FakeRun,
   writer: WritableStreamDefaultWriter<Uint8Array>,
+  onHangUp: () => void = () => {},
 ): void {
   signal.addEventListener(
     "abort",
     () => {
+      onHangUp();
       if (run.sink === writer) run.sink = null;
       writer.abort(signal.reason).catch(() => {});
     },
