@@ -1,4 +1,4 @@
-// The Worker entry: the Hono app as the fetch handler, the probe cron, and the Durable Object classes it binds.
+// The Worker entry: the Hono app as the fetch handler, the cron (probes, idempotency and audit purges), and the Durable Object classes it binds.
 import { createApp } from "./app";
 import { openDatabase } from "./db/client";
 import type { Bindings } from "./env";

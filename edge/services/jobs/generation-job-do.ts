@@ -1,7 +1,9 @@
 // GenerationJob Durable Object (one per job, idFromName(jobId)): an async job's state, events and results.
 //
 // The job runs in the object's alarm, not in the request that created it, so it survives the client
-// going away; the same alarm later retries webhook deliveries and finally deletes the record.
+// going away: in stretches of at most JOB_HANDOVER_MS (an alarm may last 15 minutes), each alarm
+// attaching at the origin where the last one stopped reading. The same alarm later retries
+// webhook deliveries and finally deletes the record.
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../../env";
 import { LEASE_MARGIN_MS } from "../generation/image-generation";
@@ -37,7 +39,8 @@ import { StreamStop } from "./origin-stream";
 export const JOB_EVENTS_PATH = "/events";
 /** How long a finished job's record stays readable unless JOB_RETENTION_S says otherwise. */
 export const DEFAULT_RETENTION_S = 7 * 24 * 3600;
-/** A runner silent this long past its deadline is presumed lost (the object restarted mid-run). */
+/** The watchdog alarm comes this long after the earlier of a stretch's deadline and its handover
+ *  time: a runner still going then is ended (past the deadline) or handed over. */
 const WATCHDOG_MARGIN_MS = 60_000;
 /** A settlement the gate did not take is retried after this, doubling up to SETTLE_RETRY_MAX_MS. */
 const SETTLE_RETRY_MS = 5_000;

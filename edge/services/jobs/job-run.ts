@@ -33,7 +33,8 @@ export interface JobRunDeps {
   readonly regions: RegionRouter;
   readonly images: ImageStore;
   readonly secret: string;
-  /** Aborted with a StreamStop: "canceled" (the client asked) or "deadline" (the watchdog). */
+  /** Aborted with a StreamStop: "canceled" (the client asked), "deadline" (the watchdog past the
+   *  deadline) or "handover" (the watchdog before it). */
   readonly signal: AbortSignal;
   /** The origin that took the job: where a cancel must go. */
   readonly onDispatched: (origin: OriginTarget) => void;

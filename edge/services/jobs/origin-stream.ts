@@ -1,4 +1,5 @@
-// Streams one generation from the best origin that answers: fails over before the first event, never after.
+// Streams one generation from the best origin that answers: fails over before the first event, never after;
+// and attaches to a run handed over between alarms (`openAttachStream`).
 import { errorBody } from "../../../protocol/errors";
 import type { GenerationEvent } from "../../../protocol/events";
 import { signRequest } from "../../../protocol/signing";

@@ -1,4 +1,5 @@
 // POST /internal/v1/cancel: stop a queued or running job; its rows leave at the next step boundary.
+// One this pod does not hold is passed on to its peers (DARKROOM_PEERS).
 import { Hono } from "hono";
 import { describeZodError } from "../../../protocol/errors";
 import { CancelRequestSchema } from "../../../protocol/generate";
