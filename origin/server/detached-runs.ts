@@ -18,6 +18,9 @@ interface DetachedRun {
   delivered: boolean;
 }
 
+/** How long a delivered run's result is kept for a reader cut off as it was written. */
+export const DELIVERED_LINGER_MS = 15_000;
+
 export class DetachedRuns {
   private readonly runs = new Map<string, DetachedRun>();
   private emptied: (() => void) | null = null;
@@ -42,11 +45,11 @@ export class DetachedRuns {
   }
 
   /** Nobody reads `requestId` any more: it has its grace to come back. */
-  detached(requestId: string, relay: EventRelay): void {
+  detached(requestId: string, relay: EventRelay, graceMs?: number): void {
     const run = this.runs.get(requestId);
     if (!run || run.relay !== relay) return;
     if (run.timer) clearTimeout(run.timer);
-    run.timer = setTimeout(() => this.expire(requestId, run), run.graceMs);
+    run.timer = setTimeout(() => this.expire(requestId, run), graceMs ?? run.graceMs);
   }
 
   /** A reader came back in time. */
@@ -61,7 +64,7 @@ export class DetachedRuns {
     const run = this.runs.get(requestId);
     if (!run || run.relay !== relay) return;
     run.delivered = true;
-    this.detached(requestId, relay);
+    this.detached(requestId, relay, Math.min(run.graceMs, DELIVERED_LINGER_MS));
     this.checkIdle();
   }
 

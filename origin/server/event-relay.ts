@@ -210,6 +210,8 @@ export class EventRelay {
   private delivered(reader: RelayAttachment): void {
     reader.finish(true);
     if (this.reader === reader) this.reader = null;
+    // Only the end can still matter to a reader that comes back: the rest (previews) goes.
+    if (this.log.length > 1) this.log.splice(0, this.log.length - 1);
     this.options.onDelivered?.();
   }
 }

@@ -131,6 +131,25 @@ describe("a region of two pods", () => {
   });
 });
 
+describe("a peer that does not answer", () => {
+  it("makes an unknown run a retryable 503, never a final 404: the run may be there", async () => {
+    // A port with nothing listening: the peer is down, or its pod is restarting.
+    const closed = await pod([]);
+    await new Promise((resolve) => servers.pop()?.close(resolve));
+    const c = await pod([a.entry, closed.entry]);
+    const bodies = {
+      "/internal/v1/attach": { request_id: "nobody-has-it", after: 0 },
+      "/internal/v1/cancel": { request_id: "nobody-has-it" },
+    };
+    for (const [path, body] of Object.entries(bodies)) {
+      const res = await post(c.url, path, body);
+      expect(res.status, path).toBe(503);
+      expect(res.headers.get("retry-after")).toBe("1");
+      expect(ErrorBodySchema.parse(await res.json()).error.code).toBe("not_ready");
+    }
+  });
+});
+
 describe("DARKROOM_PEERS", () => {
   it("reads host:port and dns:name:port entries, and names a bad one", () => {
     expect(parsePeers(["10.0.0.7:8801", "dns:darkroom-origin-peers:8801"])).toEqual([

@@ -15,8 +15,18 @@ import type { OriginEnv } from "./origin-env";
 
 /** Set on a forwarded request: the peer answers for itself and never forwards it again. */
 export const FORWARDED_HEADER = "x-darkroom-forwarded";
-/** How long a peer may take to answer (its headers; an attach's events may come much later). */
-const PEER_ANSWER_TIMEOUT_MS = 5_000;
+/**
+ * How long a peer may take to answer (its headers; an attach's events may come much later): under
+ * the edge's own 5 s for a cancel, so a slow peer comes back as a retryable 503 rather than a
+ * timeout there.
+ */
+const PEER_ANSWER_TIMEOUT_MS = 3_000;
+
+/** What asking the peers gave: a peer's answer, nobody has it (every peer said 404), or no telling. */
+export type PeerAnswer =
+  | { readonly kind: "answer"; readonly response: Response }
+  | { readonly kind: "nobody" }
+  | { readonly kind: "unsure" };
 
 export type PeerEntry =
   | { readonly kind: "address"; readonly host: string; readonly port: number }
@@ -53,12 +63,16 @@ export class PeerForwarder {
   }
 
   /**
-   * The first peer answer for this request that is not a 404 (streamed through as it comes), or
-   * null when every peer said 404 or did not answer.
+   * The first peer's success for this request (a 2xx; for an attach, an event stream), streamed
+   * through as it comes. `nobody` only when every peer answered 404: a peer that did not answer,
+   * answered otherwise (a 401 from a skewed clock, a 5xx), or a peer list that could not be read
+   * leaves it `unsure`, which the caller answers with a retryable 503, never a final 404.
    */
-  async forward(c: Context<OriginEnv>): Promise<Response | null> {
+  async forward(c: Context<OriginEnv>): Promise<PeerAnswer> {
     const targets = await this.targets();
-    if (targets.length === 0) return null;
+    if (targets === null) return { kind: "unsure" };
+    if (targets.length === 0) return { kind: "nobody" };
+    const wantsStream = /text\/event-stream/.test(c.req.header("accept") ?? "");
     const path = new URL(c.req.url).pathname;
     const headers: Record<string, string> = {
       "content-type": c.req.header("content-type") ?? "application/json",
@@ -80,47 +94,53 @@ export class PeerForwarder {
           // The edge hanging up ends the forwarded call too.
           signal: AbortSignal.any([answered.signal, c.req.raw.signal]),
         });
-        if (res.status !== 404) return relayed(res);
+        const type = res.headers.get("content-type") ?? "";
+        if (res.ok && (!wantsStream || type.includes("text/event-stream"))) {
+          return { kind: "answer", response: relayed(res) } as const;
+        }
         await res.body?.cancel();
+        return res.status === 404 ? null : "unsure";
       } catch {
-        // Not answering is as good as not having it.
+        return "unsure";
       } finally {
         clearTimeout(timer);
       }
-      return null;
     });
     // The first peer to have it wins; the others are let go as their answers come.
-    return new Promise<Response | null>((resolve) => {
+    return new Promise<PeerAnswer>((resolve) => {
       let left = attempts.length;
       let won = false;
+      let unsure = false;
       for (const attempt of attempts) {
-        void attempt.then((res) => {
+        void attempt.then((outcome) => {
           left -= 1;
-          if (res && !won) {
+          if (outcome && outcome !== "unsure" && !won) {
             won = true;
-            resolve(res);
-          } else {
-            res?.body?.cancel().catch(() => {});
-            if (left === 0 && !won) resolve(null);
+            resolve(outcome);
+            return;
           }
+          if (outcome && outcome !== "unsure") outcome.response.body?.cancel().catch(() => {});
+          if (outcome === "unsure") unsure = true;
+          if (left === 0 && !won) resolve(unsure ? { kind: "unsure" } : { kind: "nobody" });
         });
       }
     });
   }
 
-  /** `host:port` of every peer now, without this process itself. */
-  private async targets(): Promise<string[]> {
+  /** `host:port` of every peer now, without this process itself; null when a name did not resolve. */
+  private async targets(): Promise<string[] | null> {
     const own = ownAddresses();
     const lists = await Promise.all(
       this.peers.map(async (peer) => {
         if (peer.kind === "address") return [{ address: peer.host, port: peer.port }];
-        const found = await lookup(peer.name, { all: true }).catch(() => []);
-        return found.map(({ address }) => ({ address, port: peer.port }));
+        const found = await lookup(peer.name, { all: true }).catch(() => null);
+        return found?.map(({ address }) => ({ address, port: peer.port })) ?? null;
       }),
     );
+    if (lists.some((list) => list === null)) return null;
     return [
       ...new Set(
-        lists
+        (lists as { address: string; port: number }[][])
           .flat()
           .filter(({ address, port }) => !(port === this.ownPort && own.has(address)))
           .map(({ address, port }) =>

@@ -140,7 +140,8 @@ export async function resumeJob(
   // No answer (a blip, a proxy's 5xx) is not "gone": the origin keeps the run for its grace.
   for (const waitMs of ATTACH_RETRY_MS) {
     if (opened.ok || opened.status === "gone" || signal.aborted) break;
-    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    await abortableDelay(waitMs, signal);
+    if (signal.aborted) break;
     opened = await attach();
   }
   if (!opened.ok) return canceled(deps.signal) ? { status: "canceled" } : null;
@@ -154,6 +155,19 @@ export async function resumeJob(
     follow(deps, region, events(), spec.createdAtMs, now, signal),
   );
   return handedBack ? { status: "handed_back" } : end;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts (a cancel need not wait out a retry). */
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** Runs `follow` with the handover timer armed (from the moment the stream is open). */

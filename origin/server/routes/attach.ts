@@ -31,10 +31,18 @@ export function attachRoute(
     const relay = detached.get(request_id);
     if (!relay) {
       // Another pod of this region may run it (the load balancer chose this one).
-      const answer = peers && PeerForwarder.mayForward(c) ? await peers.forward(c) : null;
-      if (answer) {
+      const asked = peers && PeerForwarder.mayForward(c) ? await peers.forward(c) : null;
+      if (asked?.kind === "answer") {
         metrics.attaches.inc({ outcome: "forwarded" });
-        return answer;
+        return asked.response;
+      }
+      if (asked?.kind === "unsure") {
+        throw new OriginError(
+          "not_ready",
+          "This pod does not run that request, and not every peer pod answered; retry.",
+          null,
+          1,
+        );
       }
       metrics.attaches.inc({ outcome: "not_found" });
       throw new OriginError(

@@ -23,9 +23,16 @@ export function cancelRoute(state: OriginState, peers?: PeerForwarder) {
     }
     const canceled = state.loaded()?.scheduler.cancel(parsed.data.request_id) ?? false;
     // Another pod of this region may run it (the load balancer chose this one).
-    const answer =
-      !canceled && peers && PeerForwarder.mayForward(c) ? await peers.forward(c) : null;
-    if (answer) return answer;
+    const asked = !canceled && peers && PeerForwarder.mayForward(c) ? await peers.forward(c) : null;
+    if (asked?.kind === "answer") return asked.response;
+    if (asked?.kind === "unsure") {
+      throw new OriginError(
+        "not_ready",
+        "This pod does not run that request, and not every peer pod answered; retry.",
+        null,
+        1,
+      );
+    }
     if (!canceled)
       throw new OriginError(
         "not_found",
