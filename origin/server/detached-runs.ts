@@ -4,8 +4,9 @@
 // the job over to its next alarm by closing the stream and attaching again. A request that asks for
 // it (`detach_grace_ms`) keeps running while nobody reads, for that long each time; its events go
 // into the relay's log. Past the grace with no reader the run is canceled (the edge is gone for
-// good) and forgotten. A run whose terminal event was written to a reader is kept one more grace:
-// a written event is only buffered, and a reader cut off just then comes back for it.
+// good) and forgotten. A run whose terminal event was written to a reader keeps that event for
+// DELIVERED_LINGER_MS (at most the grace): a written event is only buffered, and a reader cut off
+// just then comes back for it.
 import type { EventRelay } from "./event-relay";
 
 interface DetachedRun {
@@ -59,7 +60,7 @@ export class DetachedRuns {
     if (run) run.timer = null;
   }
 
-  /** The terminal event was written to a reader: kept one more grace, then forgotten. */
+  /** The terminal event was written to a reader: kept DELIVERED_LINGER_MS (at most the grace), then forgotten. */
   delivered(requestId: string, relay: EventRelay): void {
     const run = this.runs.get(requestId);
     if (!run || run.relay !== relay) return;

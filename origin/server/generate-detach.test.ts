@@ -108,7 +108,7 @@ describe("a streamed run with detach_grace_ms", () => {
     expect(events.count("canceled.quality")).toBe(0);
   });
 
-  it("keeps a delivered run one more grace (a reader cut off may come back for it), then forgets it", async () => {
+  it("keeps a delivered run's end a while (a reader cut off may come back for it), then forgets it", async () => {
     const { app } = makeApp();
     const req = validRequest({ steps: 2, detach_grace_ms: 300 });
     const whole = await read(await app.request(GENERATE, await streamInit(GENERATE, req)));
