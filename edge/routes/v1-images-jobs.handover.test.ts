@@ -4,6 +4,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Bindings } from "../env";
 import type { GenerationJob } from "../services/jobs/generation-job-do";
+import { type JobSpec, newJobId } from "../services/jobs/job-spec";
 import type { JobStore } from "../services/jobs/job-store";
 import { installStreamingOrigin, stream } from "../test/fake-origin-stream";
 import { tenantWithKey, usageOf } from "../test/generation";
@@ -120,5 +121,37 @@ describe("a job that outlasts one alarm's stretch", () => {
     expect(origin.attaches).toHaveLength(1);
     expect(origin.attaches[0]?.after).toBe(5); // queued, started, steps 1–3
     expect(await usageOf(key)).toMatchObject({ images_used: 2, images_reserved: 0, in_flight: 0 });
+  });
+
+  it("does not wait on a run left in memory by an alarm cut off at Workers' 15-minute limit", async () => {
+    // A real job's spec, finished, reused under a fresh id for a job that is mid-run.
+    installStreamingOrigin();
+    const { key, tenantId } = await tenantWithKey();
+    const done = await createJob(key, { prompt: "a fox", n: 1, steps: 8 });
+    await readEvents(key, done.body.id);
+    const spec = await runInDurableObject(jobObject(done.body.id), (_job, state) => {
+      const [row] = state.storage.sql.exec<{ spec: string }>("SELECT spec FROM job").toArray();
+      return JSON.parse(row?.spec ?? "{}") as JobSpec;
+    });
+    vi.restoreAllMocks();
+    const origin = installStreamingOrigin();
+    const jobId = newJobId();
+    const ended = await runInDurableObject(jobObject(jobId), async (job: GenerationJob) => {
+      const self = job as unknown as { store: JobStore; active: unknown };
+      self.store.insert({ ...spec, jobId, createdAtMs: Date.now() });
+      self.store.dispatched("us", "http://us.fake-origin.test");
+      // What an invocation cut off mid-stretch leaves: its run, never to end, 16 minutes old.
+      self.active = {
+        stop: new AbortController(),
+        origin: null,
+        ended: new Promise<void>(() => {}),
+        startedAtMs: Date.now() - 16 * 60_000,
+      };
+      await job.alarm();
+      return (await job.get(tenantId))?.status;
+    });
+    // It attached (the origin had nothing: a fresh fake) instead of returning at the stale run.
+    expect(origin.attaches.map((a) => a.requestId)).toEqual([spec.generationId]);
+    expect(ended).toBe("failed");
   });
 });

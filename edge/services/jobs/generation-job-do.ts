@@ -55,7 +55,14 @@ interface ActiveRun {
   readonly stop: AbortController;
   origin: OriginTarget | null;
   readonly ended: Promise<void>;
+  readonly startedAtMs: number;
 }
+
+/**
+ * Workers end an alarm handler after 15 minutes of wall time, without its `finally`: a run that old
+ * in memory belongs to an invocation that was cut off, not to one still going.
+ */
+const ALARM_WALL_LIMIT_MS = 15 * 60_000;
 
 export type CancelAnswer = { readonly canceled: boolean; readonly job: JobSnapshot };
 
@@ -152,11 +159,12 @@ export class GenerationJob extends DurableObject<Bindings> {
   }
 
   private async advance(row: JobRow): Promise<void> {
-    if (this.active) {
+    const running = this.live();
+    if (running) {
       // The watchdog fired while the runner still runs: past its deadline, end it; before it, the
       // run overstayed its stretch, so hand it over now.
       const late = Date.now() >= row.spec.createdAtMs + row.spec.plan.deadlineMs;
-      this.active.stop.abort(new StreamStop(late ? "deadline" : "handover"));
+      running.stop.abort(new StreamStop(late ? "deadline" : "handover"));
       return;
     }
     if (row.originUrl === null) {
@@ -201,6 +209,7 @@ export class GenerationJob extends DurableObject<Bindings> {
       ended: new Promise<void>((resolve) => {
         ended = resolve;
       }),
+      startedAtMs: Date.now(),
     };
     this.active = active;
     const row = this.store.load();
@@ -268,13 +277,23 @@ export class GenerationJob extends DurableObject<Bindings> {
       await this.ctx.storage.setAlarm(Date.now());
       return true;
     } finally {
-      this.active = null;
+      // (A run dropped as cut off, that ends after all, must not clear its successor.)
+      if (this.active === active) this.active = null;
       ended();
     }
   }
 
+  /** The run going on in this instance, if any; one left by a cut-off alarm is dropped. */
+  private live(): ActiveRun | null {
+    if (this.active && Date.now() - this.active.startedAtMs > ALARM_WALL_LIMIT_MS) {
+      this.active.stop.abort(new StreamStop("handover"));
+      this.active = null;
+    }
+    return this.active;
+  }
+
   private async stopRun(spec: JobSpec): Promise<void> {
-    const active = this.active;
+    const active = this.live();
     if (!active) {
       // Dispatched by an instance that has since restarted: no stream here, but the origin may
       // still be computing it, so it is told as well.
