@@ -12,6 +12,7 @@ import { networkInterfaces } from "node:os";
 import type { Context } from "hono";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from "../../protocol/signing";
 import type { OriginEnv } from "./origin-env";
+import { OriginError } from "./origin-error";
 
 /** Set on a forwarded request: the peer answers for itself and never forwards it again. */
 export const FORWARDED_HEADER = "x-darkroom-forwarded";
@@ -27,6 +28,12 @@ export type PeerAnswer =
   | { readonly kind: "answer"; readonly response: Response }
   | { readonly kind: "nobody" }
   | { readonly kind: "unsure" };
+
+/** Not every peer answered, so the run may be on one of them: a retryable 503, not a final 404. */
+export function peersUnsure(): OriginError {
+  const message = "This pod does not run that request, and not every peer pod answered; retry.";
+  return new OriginError("not_ready", message, null, 1);
+}
 
 export type PeerEntry =
   | { readonly kind: "address"; readonly host: string; readonly port: number }

@@ -6,13 +6,18 @@
 // webhook deliveries and finally deletes the record.
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../../env";
-import { LEASE_MARGIN_MS } from "../generation/image-generation";
 import type { OriginTarget } from "../origins/origin-config";
 import { type Services, servicesFromEnv } from "../services";
 import { sseHeartbeatMs } from "../streams/sse-heartbeat";
-import { TOMBSTONE_RETENTION_MS } from "../tenant-gate/gate-state";
 import { failureAsJobError } from "./job-errors";
-import { auditJobEnd, deliveredImages, settleJob, terminalEvent } from "./job-finish";
+import {
+  auditJobEnd,
+  deliveredImages,
+  retryPendingSettlement,
+  SETTLE_RETRY_MS,
+  settleJob,
+  terminalEvent,
+} from "./job-finish";
 import { type JobEnd, type JobRunDeps, type RunStretch, resumeJob, runJob } from "./job-run";
 import { snapshotOf } from "./job-snapshot";
 import {
@@ -26,6 +31,15 @@ import {
 import { type JobRow, JobStore } from "./job-store";
 import { JobSubscribers } from "./job-subscribers";
 import {
+  ALARM_WALL_LIMIT_MS,
+  CANCEL_GRACE_MS,
+  delay,
+  handoverMs,
+  MAX_DROPS_IN_A_ROW,
+  retentionMs,
+  WATCHDOG_MARGIN_MS,
+} from "./job-timing";
+import {
   enqueueJobWebhook,
   jobWebhookDeliveries,
   jobWebhookOutbox,
@@ -37,19 +51,6 @@ import { StreamStop } from "./origin-stream";
 
 /** The path of the object's one `fetch` route: its event stream (see `fetch`). */
 export const JOB_EVENTS_PATH = "/events";
-/** How long a finished job's record stays readable unless JOB_RETENTION_S says otherwise. */
-export const DEFAULT_RETENTION_S = 7 * 24 * 3600;
-/** The watchdog alarm comes this long after the earlier of a stretch's deadline and its handover
- *  time: a runner still going then is ended (past the deadline) or handed over. */
-const WATCHDOG_MARGIN_MS = 60_000;
-/** A settlement the gate did not take is retried after this, doubling up to SETTLE_RETRY_MAX_MS. */
-const SETTLE_RETRY_MS = 5_000;
-const SETTLE_RETRY_MAX_MS = 5 * 60_000;
-/** A run whose stream keeps breaking off with nothing gained in between ends `failed` after this
- *  many attempts to attach again. */
-const MAX_DROPS_IN_A_ROW = 3;
-/** After the origin accepted a cancel, how long to wait for its `canceled` before ending it here. */
-const CANCEL_GRACE_MS = 5_000;
 
 interface ActiveRun {
   readonly stop: AbortController;
@@ -57,12 +58,6 @@ interface ActiveRun {
   readonly ended: Promise<void>;
   readonly startedAtMs: number;
 }
-
-/**
- * Workers end an alarm handler after 15 minutes of wall time, without its `finally`: a run that old
- * in memory belongs to an invocation that was cut off, not to one still going.
- */
-const ALARM_WALL_LIMIT_MS = 15 * 60_000;
 
 export type CancelAnswer = { readonly canceled: boolean; readonly job: JobSnapshot };
 
@@ -244,22 +239,11 @@ export class GenerationJob extends DurableObject<Bindings> {
           this.dropped = null;
         },
       }).catch((error: unknown): JobEnd => {
-        console.error(
-          JSON.stringify({
-            level: "error",
-            msg: "job run failed",
-            job_id: spec.jobId,
-            message: String(error),
-          }),
-        );
+        const log = { level: "error", msg: "job run failed", job_id: spec.jobId };
+        console.error(JSON.stringify({ ...log, message: String(error) }));
         const message = "The job failed unexpectedly; nothing was charged.";
-        return {
-          status: "failed",
-          error: failureAsJobError(
-            { kind: "internal", code: "internal_error", message },
-            spec.requestId,
-          ),
-        };
+        const why = { kind: "internal", code: "internal_error", message } as const;
+        return { status: "failed", error: failureAsJobError(why, spec.requestId) };
       });
       if (end === null) return false;
       if (end.status === "dropped" && this.drops < MAX_DROPS_IN_A_ROW) {
@@ -364,38 +348,14 @@ export class GenerationJob extends DurableObject<Bindings> {
     await Promise.allSettled(writes);
   }
 
-  /**
-   * A settlement the gate did not take when the job ended: retried (idempotent by generation id)
-   * until it goes through, then the job's audit record is written with what it charged. Past the
-   * gate's memory of the reservation it is given up, logged, and audited as uncharged.
-   */
+  /** A settlement still owed, when due (see `retryPendingSettlement`). */
   private async retrySettlement(row: JobRow): Promise<void> {
-    const pending = this.store.pendingSettlement();
-    if (!pending || pending.nextAtMs > Date.now()) return;
     const writes: Promise<unknown>[] = [];
-    const services = this.services((promise) => writes.push(promise));
-    const end = endOf(row);
-    const charged = await settleJob(row.spec, end, services.gate);
-    const now = Date.now();
-    const { createdAtMs, plan } = row.spec;
-    const giveUpAt = createdAtMs + plan.deadlineMs + LEASE_MARGIN_MS + TOMBSTONE_RETENTION_MS;
-    if (charged !== null || now >= giveUpAt) {
-      this.store.settlementDone();
-      if (charged === null) {
-        console.error(
-          JSON.stringify({
-            level: "error",
-            msg: "job settlement given up: its images stay uncharged",
-            job_id: row.spec.jobId,
-            attempts: pending.attempts,
-          }),
-        );
-      }
-      auditJobEnd(row.spec, end, charged ?? 0, services.audit);
-    } else {
-      const backoff = Math.min(SETTLE_RETRY_MS * 2 ** pending.attempts, SETTLE_RETRY_MAX_MS);
-      this.store.settlementRetried(now + backoff);
-    }
+    await retryPendingSettlement(
+      this.store,
+      row,
+      this.services((p) => writes.push(p)),
+    );
     await Promise.allSettled(writes);
   }
 
@@ -429,35 +389,3 @@ export class GenerationJob extends DurableObject<Bindings> {
     return servicesFromEnv(this.env, waitUntil);
   }
 }
-
-/** The job's end as its row keeps it (for a settlement retried later). */
-function endOf(row: JobRow): JobEnd {
-  if (row.status === "completed" && row.result) return { status: "completed", result: row.result };
-  if (row.status === "canceled") return { status: "canceled" };
-  const message = "The job failed.";
-  return {
-    status: "failed",
-    error:
-      row.error ??
-      failureAsJobError({ kind: "internal", code: "internal_error", message }, row.spec.requestId),
-  };
-}
-
-/**
- * How long one alarm follows a job's run before handing it to the next: Workers end an alarm after
- * 15 minutes, and the end of a job (storing its images, settling, webhooks) must fit after it.
- * JOB_HANDOVER_MS overrides it (tests).
- */
-const DEFAULT_HANDOVER_MS = 12 * 60_000;
-
-function handoverMs(env: { JOB_HANDOVER_MS?: string }): number {
-  const ms = Number(env.JOB_HANDOVER_MS);
-  return Number.isInteger(ms) && ms > 0 ? Math.min(ms, DEFAULT_HANDOVER_MS) : DEFAULT_HANDOVER_MS;
-}
-
-function retentionMs(env: { JOB_RETENTION_S?: string }): number {
-  const seconds = Number(env.JOB_RETENTION_S);
-  return (Number.isInteger(seconds) && seconds > 0 ? seconds : DEFAULT_RETENTION_S) * 1000;
-}
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

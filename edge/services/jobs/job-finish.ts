@@ -2,9 +2,14 @@
 import { statusOf } from "../../../protocol/errors";
 import type { NewAuditRow } from "../../db/schema";
 import type { AuditLog } from "../audit/audit-log";
+import { LEASE_MARGIN_MS } from "../generation/image-generation";
+import type { Services } from "../services";
+import { TOMBSTONE_RETENTION_MS } from "../tenant-gate/gate-state";
 import type { TenantGateService } from "../tenant-gate/tenant-gate";
+import { failureAsJobError } from "./job-errors";
 import type { JobEnd } from "./job-run";
 import type { JobEvent, JobSpec } from "./job-spec";
+import type { JobRow, JobStore } from "./job-store";
 
 /** The audit status of a job canceled by its client (nginx's "client closed request"). */
 const CANCELED_STATUS = 499;
@@ -83,4 +88,58 @@ export function terminalEvent(spec: JobSpec, end: JobEnd): JobEvent {
     case "canceled":
       return { event: "canceled", data: { job_id, status: "canceled" } };
   }
+}
+
+/** A settlement the gate did not take is retried after this, doubling up to SETTLE_RETRY_MAX_MS. */
+export const SETTLE_RETRY_MS = 5_000;
+const SETTLE_RETRY_MAX_MS = 5 * 60_000;
+
+/**
+ * A settlement the gate did not take when the job ended, once due: retried (idempotent by
+ * generation id) until it goes through, then the job's audit record is written with what it
+ * charged. Past the gate's memory of the reservation it is given up, logged, and audited as
+ * uncharged.
+ */
+export async function retryPendingSettlement(
+  store: JobStore,
+  row: JobRow,
+  services: Pick<Services, "gate" | "audit">,
+): Promise<void> {
+  const pending = store.pendingSettlement();
+  if (!pending || pending.nextAtMs > Date.now()) return;
+  const end = endOf(row);
+  const charged = await settleJob(row.spec, end, services.gate);
+  const now = Date.now();
+  const { createdAtMs, plan } = row.spec;
+  const giveUpAt = createdAtMs + plan.deadlineMs + LEASE_MARGIN_MS + TOMBSTONE_RETENTION_MS;
+  if (charged !== null || now >= giveUpAt) {
+    store.settlementDone();
+    if (charged === null) {
+      console.error(
+        JSON.stringify({
+          level: "error",
+          msg: "job settlement given up: its images stay uncharged",
+          job_id: row.spec.jobId,
+          attempts: pending.attempts,
+        }),
+      );
+    }
+    auditJobEnd(row.spec, end, charged ?? 0, services.audit);
+  } else {
+    const backoff = Math.min(SETTLE_RETRY_MS * 2 ** pending.attempts, SETTLE_RETRY_MAX_MS);
+    store.settlementRetried(now + backoff);
+  }
+}
+
+/** The job's end as its row keeps it (for a settlement retried later). */
+function endOf(row: JobRow): JobEnd {
+  if (row.status === "completed" && row.result) return { status: "completed", result: row.result };
+  if (row.status === "canceled") return { status: "canceled" };
+  const message = "The job failed.";
+  return {
+    status: "failed",
+    error:
+      row.error ??
+      failureAsJobError({ kind: "internal", code: "internal_error", message }, row.spec.requestId),
+  };
 }

@@ -138,24 +138,11 @@ async function attemptStream(
   firstEventMs: number,
   options: Pick<OriginStreamOptions, "secret" | "traceparent" | "fetch">,
 ): Promise<Attempt> {
-  const { path, body } = call;
-  const signed = await signRequest(options.secret, { method: "POST", path, body });
-  const fetcher: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
   const firstTimer = setTimeout(() => stop.abort(), firstEventMs);
   try {
     let response: Response;
     try {
-      response = await fetcher(`${target.url}${path}`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          accept: "text/event-stream",
-          traceparent: options.traceparent,
-          ...signed,
-        },
-        body,
-        signal,
-      });
+      response = await postForEvents(target, call, signal, options);
     } catch {
       // Refused, reset or silent before any answer: nothing was admitted there.
       return { ok: false, verdict: "next" };
@@ -175,6 +162,29 @@ async function attemptStream(
   } finally {
     clearTimeout(firstTimer);
   }
+}
+
+/** The signed POST that asks an origin for an event stream (generate, attach). */
+async function postForEvents(
+  target: OriginTarget,
+  call: { readonly path: string; readonly body: string },
+  signal: AbortSignal,
+  options: Pick<OriginStreamOptions, "secret" | "traceparent" | "fetch">,
+): Promise<Response> {
+  const { path, body } = call;
+  const signed = await signRequest(options.secret, { method: "POST", path, body });
+  const fetcher: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+  return fetcher(`${target.url}${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "text/event-stream",
+      traceparent: options.traceparent,
+      ...signed,
+    },
+    body,
+    signal,
+  });
 }
 
 async function judgeRefusal(
@@ -299,23 +309,10 @@ export async function openAttachStream(
     ...(options.signal ? [options.signal] : []),
   ]);
   const body = JSON.stringify({ request_id: requestId, after, nonce: crypto.randomUUID() });
-  const path = ATTACH_PATH;
-  const signed = await signRequest(options.secret, { method: "POST", path, body });
-  const fetcher: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
   const answerTimer = setTimeout(() => stop.abort(), ATTACH_ANSWER_TIMEOUT_MS);
   let response: Response;
   try {
-    response = await fetcher(`${target.url}${path}`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "text/event-stream",
-        traceparent: options.traceparent,
-        ...signed,
-      },
-      body,
-      signal,
-    });
+    response = await postForEvents(target, { path: ATTACH_PATH, body }, signal, options);
   } catch {
     return { ok: false, status: "unreachable" };
   } finally {

@@ -1,6 +1,5 @@
 // POST /internal/v1/generate: validate, admit, run through the scheduler, encode, respond (JSON or SSE).
 import { Hono } from "hono";
-import { describeZodError } from "../../../protocol/errors";
 import { type GenerateRequest, GenerateRequestSchema } from "../../../protocol/generate";
 import { type BenchNullImage, benchNullResponse } from "../bench-null-image";
 import type { DetachedRuns } from "../detached-runs";
@@ -10,6 +9,7 @@ import type { OriginMetrics } from "../metrics";
 import type { OriginEnv } from "../origin-env";
 import { OriginError } from "../origin-error";
 import type { OriginState, ServingParts } from "../origin-state";
+import { parseJsonBody } from "../parse-body";
 import type { LedgerAnswer, RequestLedger } from "../request-ledger";
 import { streamGeneration, wantsEventStream } from "./generate-stream";
 
@@ -29,18 +29,7 @@ export interface GenerateRouteDeps {
 }
 
 export function parseGenerateRequest(raw: string): GenerateRequest {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    throw new OriginError("invalid_request", "Request body is not valid JSON.");
-  }
-  const parsed = GenerateRequestSchema.safeParse(json);
-  if (!parsed.success) {
-    const { message, param } = describeZodError(parsed.error);
-    throw new OriginError("invalid_request", message, param);
-  }
-  return parsed.data;
+  return parseJsonBody(raw, GenerateRequestSchema);
 }
 
 function servingOrThrow(state: OriginState, req: GenerateRequest): ServingParts {
