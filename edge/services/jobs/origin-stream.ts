@@ -273,15 +273,11 @@ function lostStream(
   };
 }
 
-export interface AttachOptions {
-  readonly secret: string;
-  readonly traceparent: string;
-  /** What is left of the generation's deadline. */
-  readonly budgetMs: number;
-  readonly signal?: AbortSignal;
-  readonly record: (region: string, verdict: AttemptVerdict) => void;
-  readonly fetch?: FetchLike;
-}
+/** As for a stream; `budgetMs` is what is left of the generation's deadline. */
+export type AttachOptions = Pick<
+  OriginStreamOptions,
+  "secret" | "traceparent" | "budgetMs" | "signal" | "record" | "fetch"
+>;
 
 /** How long an origin may take to answer an attach (its headers; events may come much later). */
 const ATTACH_ANSWER_TIMEOUT_MS = 15_000;
