@@ -32,6 +32,18 @@ function expectOpenAiEvent(
   expect(validate(data), JSON.stringify(validate.errors)).toBe(true);
 }
 
+/** A `stream: true` generation whose heartbeat comes every 20 ms, its body already being read. */
+async function streamWithFastHeartbeat() {
+  const { key } = await tenantWithKey();
+  const { response, done } = await callEagerly("/v1/images/generations", {
+    token: key,
+    json: { prompt: "a fox", quality: "low", stream: true },
+    bindings: { ...FAKE_ORIGIN_BINDINGS, SSE_HEARTBEAT_MS: "20" },
+  });
+  expect(response.status).toBe(200);
+  return { key, reader: textReader(response.body), done };
+}
+
 describe("POST /v1/images/generations with stream: true", () => {
   it("sends partial_images previews, then one completed event per image, in OpenAI's shapes", async () => {
     const origin = installStreamingOrigin();
@@ -117,14 +129,7 @@ describe("POST /v1/images/generations with stream: true", () => {
 
   it("sends keepalive comments while the image waits queued, then its events, and ends", async () => {
     const origin = installStreamingOrigin({ us: stream({ holdQueued: true }) });
-    const { key } = await tenantWithKey();
-    const { response: res, done } = await callEagerly("/v1/images/generations", {
-      token: key,
-      json: { prompt: "a fox", quality: "low", stream: true },
-      bindings: { ...FAKE_ORIGIN_BINDINGS, SSE_HEARTBEAT_MS: "20" },
-    });
-    expect(res.status).toBe(200);
-    const reader = textReader(res.body);
+    const { key, reader, done } = await streamWithFastHeartbeat();
     // Queued at us, the origin sends nothing: only the heartbeat reaches the client.
     const queued = await readTextUntil(reader, (text) => keepalivesIn(text) >= 3);
     expect(queued.ended).toBe(false);
@@ -143,14 +148,7 @@ describe("POST /v1/images/generations with stream: true", () => {
 
   it("closes the origin call when the client hangs up while the origin is silent, and refunds", async () => {
     const origin = installStreamingOrigin({ us: stream({ holdQueued: true }) });
-    const { key } = await tenantWithKey();
-    const { response: res, done } = await callEagerly("/v1/images/generations", {
-      token: key,
-      json: { prompt: "a fox", quality: "low", stream: true },
-      bindings: { ...FAKE_ORIGIN_BINDINGS, SSE_HEARTBEAT_MS: "20" },
-    });
-    expect(res.status).toBe(200);
-    const reader = textReader(res.body);
+    const { key, reader, done } = await streamWithFastHeartbeat();
     await readTextUntil(reader, (text) => keepalivesIn(text) >= 1);
     await reader.cancel();
     // The next heartbeat finds nobody; the edge closes its call, which cancels at the origin.

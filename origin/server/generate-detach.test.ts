@@ -8,8 +8,12 @@ import {
   parseSse,
   type SseMessage,
 } from "../../protocol/events";
-import type { GenerateRequestInput } from "../../protocol/generate";
-import { loadTinyPipeline, readyOriginApp, validRequest } from "../../test/support/origin-fixtures";
+import {
+  loadTinyPipeline,
+  longGuidedRequest,
+  readyOriginApp,
+  validRequest,
+} from "../../test/support/origin-fixtures";
 import { signedInit } from "../../test/support/signed-request";
 import type { DiffusionPipeline } from "../engine/pipeline";
 import { ContinuousBatcher } from "../scheduler/continuous-batcher";
@@ -32,16 +36,7 @@ function makeApp() {
   return { app: readyOriginApp(pipeline, scheduler), scheduler, events };
 }
 
-/** A long run (50 guided steps), so a test can step away and come back while it runs. */
-const longRun = (overrides: Partial<GenerateRequestInput> = {}) =>
-  validRequest({
-    tier: "quality",
-    scheduler: "ddim",
-    guidance_scale: 3,
-    steps: 50,
-    preview_every: 0,
-    ...overrides,
-  });
+const longRun = longGuidedRequest;
 
 async function streamInit(path: string, body: unknown) {
   const init = await signedInit(path, JSON.stringify(body));

@@ -4,7 +4,11 @@ import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorBodySchema } from "../../protocol/errors";
 import { parseGenerationEvent, parseSse } from "../../protocol/events";
-import { loadTinyPipeline, readyOriginApp, validRequest } from "../../test/support/origin-fixtures";
+import {
+  loadTinyPipeline,
+  longGuidedRequest,
+  readyOriginApp,
+} from "../../test/support/origin-fixtures";
 import { signedInit } from "../../test/support/signed-request";
 import type { DiffusionPipeline } from "../engine/pipeline";
 import { ContinuousBatcher } from "../scheduler/continuous-batcher";
@@ -74,15 +78,7 @@ async function events(
   }
 }
 
-const longRun = () =>
-  validRequest({
-    tier: "quality",
-    scheduler: "ddim",
-    guidance_scale: 3,
-    steps: 50,
-    preview_every: 0,
-    detach_grace_ms: 30_000,
-  });
+const longRun = () => longGuidedRequest({ detach_grace_ms: 30_000 });
 
 describe("a region of two pods", () => {
   it("passes an attach that landed on the other pod to the one running the run", async () => {

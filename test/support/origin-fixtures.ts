@@ -53,6 +53,18 @@ export async function loadTinyPipeline(dir = TINY_MODEL_DIR): Promise<DiffusionP
 }
 
 /** A request the tiny model takes seconds on (quality, 512², 50 guided steps): work to interrupt. */
+/** A long run (50 guided quality steps, no previews): a test can step away and come back mid-run. */
+export function longGuidedRequest(overrides: Partial<GenerateRequestInput> = {}) {
+  return validRequest({
+    tier: "quality",
+    scheduler: "ddim",
+    guidance_scale: 3,
+    steps: 50,
+    preview_every: 0,
+    ...overrides,
+  });
+}
+
 export function longRequest(n: number): GenerateRequestInput {
   return validRequest({
     tier: "quality",
