@@ -94,7 +94,10 @@ export const auditRecords = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [
+    // A retried audit insert finds its first attempt by tenant and creation time (audit-log.ts).
     index("audit_records_tenant_idx").on(t.tenantId, t.createdAt),
+    // GET /admin/audit?tenant_id= pages newest first by id: read in index order, never sorted.
+    index("audit_records_tenant_page_idx").on(t.tenantId, t.id),
     index("audit_records_request_idx").on(t.requestId),
     // The cron's retention purge reads the oldest records across every tenant.
     index("audit_records_created_idx").on(t.createdAt),

@@ -72,7 +72,20 @@ describe("admin origins", () => {
     });
     expect(plain.status).toBe(400);
     expect(plain.body.error).toMatchObject({ code: "invalid_request", param: "url" });
-    for (const url of ["https://ap.example", "http://127.0.0.1:8801"]) {
+    // A name that merely starts like a loopback address is an ordinary remote host.
+    const lookalike = await adminCall<ErrorEnvelope>("/admin/origins", {
+      ...production,
+      json: { region: "ap", url: "http://127.example.com/" },
+    });
+    expect(lookalike.status).toBe(400);
+    expect(lookalike.body.error).toMatchObject({ code: "invalid_request", param: "url" });
+    for (const url of [
+      "https://ap.example",
+      "http://127.0.0.1:8801",
+      "http://127.1:8801",
+      "http://localhost:8801",
+      "http://[::1]:8801",
+    ]) {
       const ok = await adminCall("/admin/origins", { ...production, json: { region: "ap", url } });
       expect(ok.status, url).toBe(201);
       await remove("ap");

@@ -144,15 +144,20 @@ export const adminOrigins = newRouter()
     return c.json({ region, deleted: true as const }, 200);
   });
 
+/** A literal 127.x.y.z: the URL parser has already turned any IPv4 form (`127.1`, `0x7f.1`) into
+ *  four decimal octets, while a name like `127.example.com` stays a name and does not match. */
+const LOOPBACK_IPV4 = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
 /**
  * Outside development an origin is reached over https: the signed calls carry prompts and images,
  * and plain http would show them (and a replayable signature) to every network on the way.
- * Loopback stays allowed, for an origin beside the edge behind its own TLS.
+ * Loopback stays allowed (`localhost`, `[::1]`, 127.x.y.z), for an origin beside the edge behind
+ * its own TLS.
  */
 function requireTls(c: Context<AppEnv>, url: string | undefined): void {
   if (url === undefined || c.env.ENVIRONMENT === "development") return;
   const { protocol, hostname } = new URL(url);
-  const loopback = hostname === "localhost" || hostname === "[::1]" || /^127\./.test(hostname);
+  const loopback = hostname === "localhost" || hostname === "[::1]" || LOOPBACK_IPV4.test(hostname);
   if (protocol === "https:" || loopback) return;
   throw new ApiError(
     "invalid_request",

@@ -1,8 +1,10 @@
 // The hand-written audit insert stores every field where drizzle's schema reads it back.
 import { env } from "cloudflare:workers";
+import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../db/client";
 import type { NewAuditRow } from "../../db/schema";
+import * as schema from "../../db/schema";
 import { AuditBatcher } from "./audit-batcher";
 import { D1AuditLog } from "./audit-log";
 
@@ -95,4 +97,24 @@ describe("a failed audit write", () => {
       expect(rows.map((r) => r.requestId)).toEqual([`req_retry_${when}`]);
     },
   );
+});
+
+describe("paging one tenant's records", () => {
+  it.each([
+    ["the first page", {}],
+    ["a later page", { before: 1_000 }],
+  ])("reads %s in index order, never sorting the tenant's records", async (_label, page) => {
+    const queries: { sql: string; params: unknown[] }[] = [];
+    const logQuery = (sql: string, params: unknown[]) => queries.push({ sql, params });
+    const db = drizzle(env.DB, { schema, logger: { logQuery } });
+    await new D1AuditLog(db, env.DB, () => {}).list({ tenantId: "ten_paging", limit: 50, ...page });
+    expect(queries).toHaveLength(1);
+    const [{ sql, params }] = queries as [{ sql: string; params: unknown[] }];
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .bind(...params)
+      .all<{ detail: string }>();
+    const steps = plan.results.map((r) => r.detail).join("\n");
+    expect(steps).toContain("audit_records_tenant_page_idx");
+    expect(steps).not.toContain("TEMP B-TREE");
+  });
 });

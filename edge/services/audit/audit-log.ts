@@ -80,6 +80,8 @@ export class D1AuditLog implements AuditLog {
     this.batcher.add(record, this.d1, (records) => this.writeAll(records), this.waitUntil);
   }
 
+  /** Newest first, in the order of audit_records_tenant_page_idx (the primary key across tenants):
+   *  a page reads its `limit` records, never the tenant's whole history. */
   list(query: AuditQuery): Promise<AuditRow[]> {
     const filters = [
       query.tenantId ? eq(auditRecords.tenantId, query.tenantId) : undefined,

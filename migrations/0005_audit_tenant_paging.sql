@@ -1,0 +1,1 @@
+CREATE INDEX `audit_records_tenant_page_idx` ON `audit_records` (`tenant_id`,`id`);
