@@ -5,6 +5,7 @@ import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OriginProcess, signedPost, startOriginProcess } from "../bench/lib/origin-process";
 import { parseSse } from "../protocol/events";
+import { LoadReportSchema } from "../protocol/load";
 import { signRequest } from "../protocol/signing";
 import { longRequest, validRequest } from "./support/origin-fixtures";
 
@@ -27,6 +28,17 @@ async function metric(name: string): Promise<number> {
 }
 
 describe("origin process", () => {
+  it("reports its measured per-megapixel costs in the load report from the start", async () => {
+    const path = "/internal/v1/load";
+    const headers = await signRequest(SECRET, { method: "GET", path, body: "" });
+    const res = await request(`${origin.url}${path}`, { headers });
+    const report = LoadReportSchema.parse(await res.body.json());
+    // Primed from batch calibration: not the placeholder of 0.001 ms per latent cell (15.625/Mpx).
+    expect(report.costs?.row_step_ms_per_mpx).toBeGreaterThan(0);
+    expect(report.costs?.row_step_ms_per_mpx).not.toBeCloseTo(15.625, 3);
+    expect(report.costs?.decode_ms_per_mpx).toBeGreaterThan(0);
+  });
+
   it("serves a signed generate call with the receipt metadata", async () => {
     const res = await signedPost(origin.url, "/internal/v1/generate", validRequest(), SECRET);
     expect(res.status).toBe(200);

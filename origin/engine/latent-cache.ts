@@ -10,6 +10,12 @@ export interface LatentOrigin {
   seed: number;
   scheduler: string;
   steps: number;
+  /** Size and guidance shape the trajectory: renders differing only in these must not collide. */
+  width: number;
+  height: number;
+  guidance_scale: number;
+  /** The latent a resumed run started from (`request#image@step`); "" for a run from noise. */
+  resumedFrom: string;
 }
 
 export interface CachedLatent {
@@ -19,7 +25,19 @@ export interface CachedLatent {
 }
 
 export function latentKey(o: LatentOrigin, step: number): string {
-  return [o.tenantId, o.modelSha256, o.embeddingKey, o.seed, o.scheduler, o.steps, step].join("|");
+  return [
+    o.tenantId,
+    o.modelSha256,
+    o.embeddingKey,
+    o.seed,
+    o.scheduler,
+    o.steps,
+    o.width,
+    o.height,
+    o.guidance_scale,
+    o.resumedFrom,
+    step,
+  ].join("|");
 }
 
 export class LatentCache {

@@ -34,12 +34,27 @@ export function ownWorkMs(c: Candidate, cost: CostModel, fromStep = 0): number {
   );
 }
 
-/** Work that runs before a new job of `tier`: everything ranked at or above it (lower tiers yield). */
+/**
+ * What a lower tier's running job still holds the device for: the UNet call in progress (its
+ * start is not tracked, so a whole step), and its decode when that call is its last.
+ */
+function callInProgressMs(item: WorkItem, cost: CostModel): number {
+  const step = item.unetRows * cost.rowStepMs(item.latentCells);
+  return item.remainingSteps > 1 ? step : step + cost.decodeMs(item.params.n, item.latentCells);
+}
+
+/**
+ * Work that runs before a new job of `tier`: everything ranked at or above it. Lower tiers yield,
+ * but only at a step boundary: a graph call of theirs already running cannot be interrupted.
+ */
 export function workAheadMs(items: readonly WorkItem[], tier: Tier, cost: CostModel): number {
   const rank = TIER_SPECS[tier].priority;
   let total = 0;
   for (const item of items) {
-    if (TIER_SPECS[item.tier].priority > rank) continue;
+    if (TIER_SPECS[item.tier].priority > rank) {
+      if (item.state === "running") total += callInProgressMs(item, cost);
+      continue;
+    }
     total += item.unetRows * item.remainingSteps * cost.rowStepMs(item.latentCells);
     total += cost.decodeMs(item.params.n, item.latentCells);
   }

@@ -1,7 +1,7 @@
 // The three things a step boundary does to work: start it (encode, seed rows), advance it, finish it.
 import { advanceRows, type DenoiseRow } from "../engine/denoise-row";
-import type { LatentCache, LatentOrigin } from "../engine/latent-cache";
-import { type DiffusionPipeline, imageSeed } from "../engine/pipeline";
+import type { CachedLatent, LatentCache, LatentOrigin } from "../engine/latent-cache";
+import { type DiffusionPipeline, type GenerateParams, imageSeed } from "../engine/pipeline";
 import type { JobOutcome } from "./job-scheduler";
 import type { WorkItem } from "./work-item";
 
@@ -35,6 +35,7 @@ function originOf(
   seed: number,
 ): LatentOrigin {
   const p = item.params;
+  const ref = item.job.resumeFrom;
   return {
     tenantId: item.job.tenantId ?? "",
     modelSha256: ctx.pipeline.model.sha256,
@@ -42,7 +43,28 @@ function originOf(
     seed,
     scheduler: p.scheduler,
     steps: p.steps,
+    width: p.width,
+    height: p.height,
+    guidance_scale: p.guidance_scale,
+    resumedFrom: ref ? `${ref.requestId}#${ref.imageIndex}@${ref.fromStep}` : "",
   };
+}
+
+/** Whether a cached latent can seed this job's only row: same schedule, seed and latent shape. */
+function resumable(
+  cached: CachedLatent,
+  p: GenerateParams,
+  seed: number,
+  row: DenoiseRow | undefined,
+): boolean {
+  const o = cached.origin;
+  // A latent of another shape must never reach the UNet: the runtime would throw on the tensor
+  // size and fail every job sharing the call.
+  const sameShape =
+    o.width === p.width && o.height === p.height && cached.latent.length === row?.sample.length;
+  return (
+    sameShape && o.scheduler === p.scheduler && o.steps === p.steps && o.seed === seed && p.n === 1
+  );
 }
 
 /** Encodes prompts and seeds rows; an edit re-enters from a cached latent. Fails as a value. */
@@ -68,11 +90,10 @@ export async function startItem(ctx: StepContext, item: WorkItem): Promise<JobOu
       tenant,
     );
     if (!cached) return { ok: false, reason: "latent_not_found" };
-    const o = cached.origin;
     // The cached latent carries its image's own seed (the request's, offset by the image index).
     const seed = imageSeed(p.seed, ref.imageIndex);
-    if (o.scheduler !== p.scheduler || o.steps !== p.steps || o.seed !== seed || p.n !== 1) {
-      const message = `resume needs n=1 and the original request's scheduler, steps and seed`;
+    if (!resumable(cached, p, seed, rows[0])) {
+      const message = `resume needs n=1 and the original request's size, scheduler, steps and seed`;
       return { ok: false, reason: "latent_mismatch", message };
     }
     // Its seed too: the ancestral and LCM steps draw their noise from it.

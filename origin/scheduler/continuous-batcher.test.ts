@@ -360,6 +360,22 @@ describe("admission control", () => {
     expect(runtime.calls).toHaveLength(calls);
     expect(events.count("rejected.beyond_deadline.quality")).toBe(1);
   });
+
+  it("counts a degraded request only once admitted, not when the queue bound refuses it", async () => {
+    const { batcher, events } = setup(
+      policy((p) => Object.assign(p.tiers.fast, { maxQueuedRows: 1 })),
+    );
+    batcher.cost.prime({ unetRowMs: 10, decodeImageMs: 5, cells: 32 * 32 });
+    // Quality alone takes ~166 ms, over the 100 ms budget; as fast (~26 ms) it fits.
+    const degradable = () => job("q", "quality", { budgetMs: 100, allowDegrade: true });
+    const waiting = batcher.submit(job("f", "fast"));
+    expect(await batcher.submit(degradable())).toMatchObject({ reason: "overloaded" });
+    expect(events.count("rejected.queue_full.quality")).toBe(1);
+    expect(events.count("degraded.quality")).toBe(0);
+    await waiting;
+    expect(await batcher.submit(degradable())).toMatchObject({ result: { tier: "fast" } });
+    expect(events.count("degraded.quality")).toBe(1);
+  });
 });
 
 describe("FIFO mode", () => {

@@ -1,5 +1,5 @@
 // The batcher: one loop owns every queue and the running batch, advancing it one step at a time.
-import type { TierLoad } from "../../protocol/load";
+import type { LoadCosts, TierLoad } from "../../protocol/load";
 import { TIERS, type Tier } from "../../protocol/tiers";
 import { LatentCache } from "../engine/latent-cache";
 import type { DiffusionPipeline } from "../engine/pipeline";
@@ -49,6 +49,11 @@ export class ContinuousBatcher implements JobScheduler {
 
   submit(job: GenerationJob): Promise<JobOutcome> {
     if (this.draining) return Promise.resolve({ ok: false, reason: "draining" });
+    // Its connection closed before it got here: an abort listener added now would never fire.
+    if (job.signal?.aborted) {
+      this.events.canceled(job.tier);
+      return Promise.resolve({ ok: false, reason: "canceled" });
+    }
     const now = this.clock.now();
     const cells = this.cellsOf(job.params.width, job.params.height);
     const embedsGuidance = this.pipeline.embedsGuidance;
@@ -75,7 +80,6 @@ export class ContinuousBatcher implements JobScheduler {
         retryAfterMs: verdict.retryAfterMs,
       });
     }
-    if (verdict.degraded) this.events.degraded(job.tier);
     return new Promise<JobOutcome>((resolve) => {
       const item = new WorkItem(
         this.seq++,
@@ -94,6 +98,7 @@ export class ContinuousBatcher implements JobScheduler {
         return resolve({ ok: false, reason: "overloaded", retryAfterMs: 1000 });
       }
       this.items.push(item);
+      if (verdict.degraded) this.events.degraded(job.tier);
       job.signal?.addEventListener("abort", () => this.cancelItem(item), { once: true });
       job.onEvent?.({
         type: "queued",
@@ -104,10 +109,10 @@ export class ContinuousBatcher implements JobScheduler {
   }
 
   cancel(requestId: string): boolean {
-    const item = this.items.find((i) => i.job.requestId === requestId);
-    if (!item) return false;
-    this.cancelItem(item);
-    return true;
+    // Every run of the id: a retry may have started afresh beside a run still being canceled.
+    const matching = this.items.filter((i) => i.job.requestId === requestId);
+    for (const item of matching) this.cancelItem(item);
+    return matching.length > 0;
   }
 
   private cancelItem(item: WorkItem) {
@@ -238,6 +243,15 @@ export class ContinuousBatcher implements JobScheduler {
       },
     ]);
     return Object.fromEntries(entries) as Record<Tier, TierLoad>;
+  }
+
+  costs(): LoadCosts {
+    // Latent cells per megapixel of output, from the 256² bucket every model has.
+    const cells = (this.cellsOf(256, 256) * 1_000_000) / (256 * 256);
+    return {
+      row_step_ms_per_mpx: this.cost.rowStepMs(cells),
+      decode_ms_per_mpx: this.cost.decodeMs(1, cells),
+    };
   }
 
   inFlight(): number {

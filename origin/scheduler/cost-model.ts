@@ -29,6 +29,20 @@ export class CostModel {
     batch: new Ewma(0),
   };
 
+  /**
+   * Starts from measured costs (batch calibration's single-row UNet call and single-image decode at
+   * `cells` latent cells) instead of the placeholder guesses, so predictions hold from the first
+   * request: the edge's first-byte timeouts and routing read them from the load report.
+   */
+  prime(measured: { unetRowMs: number; decodeImageMs: number; cells: number }) {
+    const { unetRowMs, decodeImageMs, cells } = measured;
+    if (!(cells > 0)) return;
+    if (Number.isFinite(unetRowMs) && unetRowMs > 0) this.rowCellMs.value = unetRowMs / cells;
+    if (Number.isFinite(decodeImageMs) && decodeImageMs > 0) {
+      this.decodeCellMs.value = decodeImageMs / cells;
+    }
+  }
+
   observeStep(ms: number, rows: number, cells: number, tiers: Iterable<Tier>) {
     if (rows <= 0 || cells <= 0) return;
     this.rowCellMs.add(ms / (rows * cells));

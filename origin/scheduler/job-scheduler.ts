@@ -1,5 +1,5 @@
 // What the origin's HTTP layer asks of a scheduler: run a job by its deadline, report load, drain.
-import type { TierLoad } from "../../protocol/load";
+import type { LoadCosts, TierLoad } from "../../protocol/load";
 import type { Tier } from "../../protocol/tiers";
 import type { DecodedImage, GenerateParams, PipelineTimings } from "../engine/pipeline";
 
@@ -60,6 +60,8 @@ export interface JobScheduler {
   /** Cancels a queued or running job by request id; false when it is unknown or finished. */
   cancel(requestId: string): boolean;
   load(): Record<Tier, TierLoad>;
+  /** Measured per-megapixel costs, for predicting a request of any size (see LoadCosts). */
+  costs(): LoadCosts;
   /** UNet rows queued, running or paused. */
   inFlight(): number;
   /** Resolves once every admitted job has finished; admits nothing new. */

@@ -76,18 +76,22 @@ export class LedgerEntry {
 export interface RequestLedgerOptions {
   /** How long a finished answer is replayed to a duplicate. */
   readonly ttlMs?: number;
-  /** Bound on the answers kept (images are large): least recently used go first. */
+  /** Bound on the answers kept (images are large): least recently used go first. Running JSON
+   *  entries are not counted: the batcher's queue bounds already bound them. */
   readonly maxBytes?: number;
 }
 
 /** Twice the signature window: a duplicate signed later than that is rejected as stale anyway. */
 const DEFAULT_TTL_MS = SIGNATURE_WINDOW_S * 2 * 1000;
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
-/** Accounting for a running entry (its answer's size is not known yet). */
+/** Accounting for a stream's entry, or the least an answer counts for. */
 const RUNNING_BYTES = 1024;
 
 export class RequestLedger {
+  /** Finished answers and stream markers: expire by TTL, evicted by size. */
   private readonly entries: LRUCache<string, LedgerEntry>;
+  /** Running JSON runs, until they settle: evicting one would let a retry start a second run. */
+  private readonly running = new Map<string, LedgerEntry>();
   private readonly ttlMs: number;
 
   constructor(options: RequestLedgerOptions = {}) {
@@ -102,14 +106,20 @@ export class RequestLedger {
   /** What the caller should do with this delivery of `req`. */
   claim(req: GenerateRequest, streamed: boolean): LedgerClaim {
     const fingerprint = fingerprintOf(req);
-    const known = this.entries.get(req.request_id);
+    const known = this.running.get(req.request_id) ?? this.entries.get(req.request_id);
     // A run whose every connection hung up is being canceled (at its next step boundary): a retry
     // arriving meanwhile runs afresh rather than joining a run that will only say "canceled".
     if (!known || (known.signal.aborted && !known.done)) {
       const entry = new LedgerEntry(fingerprint, streamed);
       // A running JSON entry never expires (a batch-tier run may take an hour); its answer gets
       // the TTL when it settles. A stream's entry only marks the id as used, so it keeps the TTL.
-      this.entries.set(req.request_id, entry, streamed ? {} : { ttl: 0 });
+      if (streamed) {
+        this.running.delete(req.request_id);
+        this.entries.set(req.request_id, entry);
+      } else {
+        this.entries.delete(req.request_id);
+        this.running.set(req.request_id, entry);
+      }
       return { kind: "run", entry };
     }
     if (known.fingerprint !== fingerprint) {
@@ -126,7 +136,9 @@ export class RequestLedger {
 
   /** Keeps a successful answer (sized by its body) for duplicates; forgets a failed run so a retry runs. */
   settle(requestId: string, entry: LedgerEntry, answer: LedgerAnswer | null): void {
-    if (this.entries.peek(requestId) !== entry) return;
+    const current = this.running.get(requestId) ?? this.entries.peek(requestId);
+    if (current !== entry) return;
+    this.running.delete(requestId);
     if (answer === null) this.entries.delete(requestId);
     else {
       const size = Math.max(RUNNING_BYTES, answer.body.length);

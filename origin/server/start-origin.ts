@@ -13,6 +13,7 @@ import {
   withDeviceLimits,
 } from "../scheduler/batch-policy";
 import { ContinuousBatcher } from "../scheduler/continuous-batcher";
+import type { CostModel } from "../scheduler/cost-model";
 import { createOriginApp } from "./app";
 import { createBenchNullImage } from "./bench-null-image";
 import { DetachedRuns } from "./detached-runs";
@@ -57,9 +58,9 @@ async function batchPolicyFor(
   config: OriginConfig,
   pipeline: DiffusionPipeline,
   metrics: OriginMetrics,
-): Promise<BatchPolicy> {
-  if (config.scheduler === "fifo") return FIFO_BATCH_POLICY;
-  if (config.batchCalibration === "off") return DEFAULT_BATCH_POLICY;
+): Promise<{ policy: BatchPolicy; measured?: Measured }> {
+  if (config.scheduler === "fifo") return { policy: FIFO_BATCH_POLICY };
+  if (config.batchCalibration === "off") return { policy: DEFAULT_BATCH_POLICY };
   const { width, height } = warmUpSize();
   const { h, w } = pipeline.latentSize(width, height);
   const tiers = Object.values(DEFAULT_BATCH_POLICY.tiers);
@@ -76,8 +77,19 @@ async function batchPolicyFor(
   console.log(
     `darkroom origin [${config.region}] batch limits: ${measured.unetRows} UNet rows, ${measured.decodeImages} images per VAE call (ms per item by batch size: UNet ${costs(measured.unet)}; VAE ${costs(measured.decode)})`,
   );
-  return withDeviceLimits(DEFAULT_BATCH_POLICY, measured);
+  const single = (list: SizeCost[]) => list.find((c) => c.size === 1)?.ms ?? 0;
+  return {
+    policy: withDeviceLimits(DEFAULT_BATCH_POLICY, measured),
+    measured: {
+      unetRowMs: single(measured.unet),
+      decodeImageMs: single(measured.decode),
+      cells: h * w,
+    },
+  };
 }
+
+/** One row's UNet call and one image's decode at `cells` latent cells, as calibration timed them. */
+type Measured = Parameters<CostModel["prime"]>[0];
 
 export async function startOrigin(config: OriginConfig): Promise<RunningOrigin> {
   const state = new OriginState();
@@ -129,11 +141,12 @@ export async function startOrigin(config: OriginConfig): Promise<RunningOrigin> 
     });
     await warmUp(pipeline);
     metrics.modelLoadSeconds.set((performance.now() - started) / 1000);
-    const policy = await batchPolicyFor(config, pipeline, metrics);
+    const { policy, measured } = await batchPolicyFor(config, pipeline, metrics);
     const scheduler = new ContinuousBatcher(pipeline, {
       policy,
       events: schedulerMetrics(metrics),
     });
+    if (measured) scheduler.cost.prime(measured);
     state.markReady({ pipeline, scheduler, preview: await previewFor(config, pipeline) });
   })().catch((error: Error) => {
     state.markFailed(error.message);

@@ -74,6 +74,9 @@ export function longRequest(n: number): GenerateRequestInput {
     width: 512,
     height: 512,
     n,
+    // Minutes of work on a CPU: a deadline it fits, so the origin's admission (which predicts from
+    // measured costs) takes it; the tests interrupt it long before.
+    deadline_ms: 600_000,
   });
 }
 

@@ -21,6 +21,7 @@ export function loadRoute(state: OriginState, region: string) {
           ? Math.max(...Object.values(parts.scheduler.policy.tiers).map((t) => t.maxBatchRows))
           : 0,
       },
+      ...(parts ? { costs: parts.scheduler.costs() } : {}),
     };
     return c.json(report);
   });
