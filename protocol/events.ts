@@ -25,16 +25,20 @@ const StageTimingsSchema = z.object({
 
 /** The JSON response of POST /internal/v1/generate, which is also the `completed` event's body. */
 export const GenerateResponseSchema: z.ZodType<GenerateResponse> = z.object({
-  images: z.array(
-    z.object({
-      b64: z.string(),
-      seed: z.number().int(),
-      sha256: z.string(),
-      width: z.number().int(),
-      height: z.number().int(),
-      format: z.enum(OUTPUT_FORMATS),
-    }),
-  ),
+  // At least one: a `completed` without images would end a stream with neither an image nor an
+  // error; refused here, the reader skips it and the stream ends `failed` (origin-stream.ts).
+  images: z
+    .array(
+      z.object({
+        b64: z.string(),
+        seed: z.number().int(),
+        sha256: z.string(),
+        width: z.number().int(),
+        height: z.number().int(),
+        format: z.enum(OUTPUT_FORMATS),
+      }),
+    )
+    .min(1),
   metadata: z.object({
     request_id: z.string(),
     region: z.string(),

@@ -1,13 +1,30 @@
 // Limits through the route: exact rate limiting under a burst, concurrency slots, quota hold, charge and refund.
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { GeneratedImage, GenerateResponse } from "../../protocol/generate";
 import { expectConformant } from "../test/conformance";
-import { answerError, hold, installFakeOrigin, refuseConnection } from "../test/fake-origin";
+import {
+  answerError,
+  hold,
+  installFakeOrigin,
+  type OriginBehaviour,
+  refuseConnection,
+  succeed,
+} from "../test/fake-origin";
 import { generate, generateEagerly, tenantWithKey, usageOf } from "../test/generation";
 import { adminCall, type ErrorEnvelope } from "../test/harness";
 
 afterEach(() => vi.restoreAllMocks());
 
 const PROMPT = { prompt: "a lighthouse on a cliff" };
+
+/** Answers 200 as `succeed` does, with each image changed by `spoil`: an answer the edge cannot use. */
+function succeedSpoiled(spoil: Partial<GeneratedImage>): OriginBehaviour {
+  const ok = succeed();
+  return async (call) => {
+    const answer = (await (await ok(call)).json()) as GenerateResponse;
+    return Response.json({ ...answer, images: answer.images.map((i) => ({ ...i, ...spoil })) });
+  };
+}
 
 async function errorOf(res: Response) {
   const body = (await res.json()) as ErrorEnvelope;
@@ -81,8 +98,11 @@ describe("concurrency and quota", () => {
       "deadline_exceeded",
     ],
     [
-      "the region overloaded",
-      { us: answerError(429, "overloaded", { "retry-after": "7" }) },
+      "every region is overloaded",
+      {
+        us: answerError(429, "overloaded", { "retry-after": "7" }),
+        eu: answerError(429, "overloaded", { "retry-after": "7" }),
+      },
       429,
       "overloaded",
     ],
@@ -97,21 +117,64 @@ describe("concurrency and quota", () => {
   });
 
   it.each([
+    ["url", "bytes that are not base64", { b64: "not*base64!" }],
+    ["url", "a sha256 that does not match its bytes", { sha256: "0".repeat(64) }],
+  ])(
+    "answers 502 upstream_error and refunds when, for %s, the region's 200 has %s",
+    async (format, _label, spoil) => {
+      installFakeOrigin({ us: succeedSpoiled(spoil) });
+      const { key } = await tenantWithKey({ monthly_image_quota: 10 });
+      const res = await generate(key, { ...PROMPT, n: 2, response_format: format });
+      expect(res.status).toBe(502);
+      const error = await errorOf(res);
+      expect(error.code).toBe("upstream_error");
+      expect(error.message).toMatch(/^The region answered with an image that could not be used/);
+      expect(await usageOf(key)).toMatchObject({
+        images_used: 0,
+        images_reserved: 0,
+        in_flight: 0,
+      });
+    },
+  );
+
+  it.each([
     ["7", null],
     ["300", "false"],
   ])(
-    "passes the origin's Retry-After (%s s) on overloaded, never fails over after a 4xx, and tells SDKs not to sleep through a long one",
+    "passes the shortest Retry-After (%s s) when every region is overloaded, and tells SDKs not to sleep through a long one",
     async (retryAfter, shouldRetry) => {
       const origin = installFakeOrigin({
-        us: answerError(429, "overloaded", { "retry-after": retryAfter }),
+        us: answerError(429, "overloaded", { "retry-after": "900" }),
+        eu: answerError(429, "overloaded", { "retry-after": retryAfter }),
       });
       const { key } = await tenantWithKey();
       const res = await generate(key, PROMPT);
+      expect(res.status).toBe(429);
       expect(res.headers.get("retry-after")).toBe(retryAfter);
       expect(res.headers.get("x-should-retry")).toBe(shouldRetry);
-      expect(origin.calls.map((c) => c.region)).toEqual(["us"]);
+      expect(origin.calls.map((c) => c.region)).toEqual(["us", "eu"]);
     },
   );
+
+  it("serves from the next region when the first one's queue is full, charging once", async () => {
+    const origin = installFakeOrigin({
+      us: answerError(429, "overloaded", { "retry-after": "7" }),
+    });
+    const { key } = await tenantWithKey({ monthly_image_quota: 10 });
+    const res = await generate(key, PROMPT);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-darkroom-region")).toBe("eu");
+    expect(origin.calls.map((c) => c.region)).toEqual(["us", "eu"]);
+    expect(await usageOf(key)).toMatchObject({ images_used: 1, images_reserved: 0 });
+  });
+
+  it("never fails over after the origin's 400: the next region would say the same", async () => {
+    const origin = installFakeOrigin({ us: answerError(400, "invalid_request", {}, "prompt") });
+    const { key } = await tenantWithKey();
+    const res = await generate(key, PROMPT);
+    expect(res.status).toBe(400);
+    expect(origin.calls.map((c) => c.region)).toEqual(["us"]);
+  });
 
   it("tells SDKs not to retry deadline_exceeded: the same request gets the same deadline", async () => {
     installFakeOrigin({ us: answerError(504, "deadline_exceeded") });

@@ -6,7 +6,13 @@ import schema from "../../../shared/conformance/openai-images.schema.json";
 import { parseSse } from "../../protocol/events";
 import { costUnits } from "../services/tenant-gate/cost";
 import { FAKE_ORIGIN_BINDINGS, refuseConnection } from "../test/fake-origin";
-import { handBack, installStreamingOrigin, plain, stream } from "../test/fake-origin-stream";
+import {
+  completeWithoutImages,
+  handBack,
+  installStreamingOrigin,
+  plain,
+  stream,
+} from "../test/fake-origin-stream";
 import { generate, tenantWithKey, usageOf } from "../test/generation";
 import { adminCall, callEagerly, type ErrorEnvelope } from "../test/harness";
 import {
@@ -180,6 +186,17 @@ describe("POST /v1/images/generations with stream: true", () => {
     expect(records).toEqual([
       expect.objectContaining({ status: 200, error_code: "upstream_error", cost_charged: 0 }),
     ]);
+  });
+
+  it("ends with an error event, and refunds, when the origin completes with no image", async () => {
+    installStreamingOrigin({ us: completeWithoutImages });
+    const { key } = await tenantWithKey();
+    const { res, messages } = await streamGenerate(key, { prompt: "a fox", quality: "low" });
+    expect(res.status).toBe(200);
+    expect(messages.map((m) => m.event)).toEqual(["error"]);
+    const error = JSON.parse(messages[0]?.data ?? "{}") as ErrorEnvelope;
+    expect(error.error.code).toBe("upstream_error");
+    expect(await usageOf(key)).toMatchObject({ images_used: 0, images_reserved: 0, in_flight: 0 });
   });
 
   it("answers a plain JSON error, not a stream, when no region can take it", async () => {

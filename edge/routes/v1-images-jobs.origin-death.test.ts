@@ -1,7 +1,12 @@
 // A job's origin dying after its first event, or no origin at all: a terminal `failed` with a reason, and a refund.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { answerError, refuseConnection } from "../test/fake-origin";
-import { installStreamingOrigin, plain, stream } from "../test/fake-origin-stream";
+import {
+  completeWithoutImages,
+  installStreamingOrigin,
+  plain,
+  stream,
+} from "../test/fake-origin-stream";
 import { tenantWithKey, usageOf } from "../test/generation";
 import { createJob, getJob, readEvents } from "../test/jobs";
 
@@ -36,6 +41,16 @@ describe("a job whose origin fails", () => {
       data: null,
       error: { code: "upstream_error" },
     });
+    expect(await usageOf(key)).toMatchObject({ images_used: 0, images_reserved: 0, in_flight: 0 });
+  });
+
+  it("ends failed, not completed without images, when the origin completes with none", async () => {
+    installStreamingOrigin({ us: completeWithoutImages });
+    const { key } = await tenantWithKey();
+    const { body } = await createJob(key, { prompt: "a fox", steps: 8 });
+    const { events } = await readEvents(key, body.id);
+    expect(events.map((e) => e.event)).toEqual(["started", "failed"]);
+    expect(events[1]?.data).toMatchObject({ error: { code: "upstream_error" } });
     expect(await usageOf(key)).toMatchObject({ images_used: 0, images_reserved: 0, in_flight: 0 });
   });
 
@@ -74,8 +89,9 @@ describe("a job whose origin fails", () => {
     expect(await usageOf(key)).toMatchObject({ images_reserved: 0 });
   });
 
-  it("ends failed with the origin's refusal when it answers 429 before the first event", async () => {
-    installStreamingOrigin({ us: plain(answerError(429, "overloaded", { "retry-after": "2" })) });
+  it("ends failed with the origins' refusal when every region answers 429 before the first event", async () => {
+    const full = plain(answerError(429, "overloaded", { "retry-after": "2" }));
+    installStreamingOrigin({ us: full, eu: full });
     const { key } = await tenantWithKey();
     const { body } = await createJob(key, { prompt: "a fox", steps: 8 });
     const { events } = await readEvents(key, body.id);

@@ -75,6 +75,16 @@ export const handBack = (
     return new Response(events.join(""), { headers: { "content-type": "text/event-stream" } });
   });
 
+/** An origin that starts the run, then ends it with a `completed` event that carries no image. */
+export const completeWithoutImages: StreamBehaviour = plain(async (call) => {
+  const answer = (await (await succeed()(call)).json()) as GenerateResponse;
+  const events = [
+    { event: "started", data: { request_id: call.body.request_id } },
+    { event: "completed", data: { ...answer, images: [] } },
+  ].map((e, i) => formatSse({ id: i + 1, event: e.event, data: JSON.stringify(e.data) }));
+  return new Response(events.join(""), { headers: { "content-type": "text/event-stream" } });
+});
+
 /** A tiny "preview": a real 1×1 PNG, as the origin's latent projection would send a small image. */
 const PREVIEW_PNG =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC";

@@ -21,6 +21,7 @@ export function routeQueryFor(plan: GenerationPlan, route: GenerationTarget["rou
     width: plan.width,
     height: plan.height,
     n: plan.n,
+    guidanceScale: plan.guidanceScale,
     residency: route.residency,
     colo: route.colo,
     continent: route.continent,

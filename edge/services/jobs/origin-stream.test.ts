@@ -134,7 +134,6 @@ describe("openOriginStream before the first event", () => {
 
   it.each([
     ["a 400", status(400, "invalid_request"), "rejected"],
-    ["a 429", status(429, "overloaded"), "rejected"],
     ["a 504", status(504, "deadline_exceeded"), "deadline_exceeded"],
     ["a JSON 200", () => Promise.resolve(Response.json({})), "upstream_error"],
   ])("stops at %s", async (_label, us, kind) => {
@@ -142,6 +141,19 @@ describe("openOriginStream before the first event", () => {
     const opened = await result;
     expect(opened.ok ? null : opened.failure.kind).toBe(kind);
     expect(tried).toEqual(["us"]);
+  });
+
+  it("moves on from a full queue (429, nothing queued there), and ends with it when every region is full", async () => {
+    const served = open({ us: status(429, "overloaded"), eu: streamOf(sse([QUEUED])) });
+    const opened = await served.result;
+    expect(opened.ok && opened.origin.region).toBe("eu");
+    expect(served.tried).toEqual(["us", "eu"]);
+    // Full is not failing: the region's breaker must not open under load.
+    expect(served.verdicts).toEqual(["us:success", "eu:success"]);
+    const full = open({ us: status(429, "overloaded"), eu: status(429, "overloaded") });
+    const refused = await full.result;
+    expect(refused.ok ? null : refused.failure).toMatchObject({ kind: "rejected", status: 429 });
+    expect(full.tried).toEqual(["us", "eu"]);
   });
 
   it.each([

@@ -9,11 +9,13 @@ import type { OriginTarget } from "../origins/origin-config";
 import {
   answeredDeadline,
   type DispatchFailure,
+  isOverloaded,
   type OriginRequest,
+  sooner,
 } from "../origins/origin-dispatch";
 import { readOriginError, retryAfterSeconds } from "../origins/origin-response";
 import { hasOriginSecret, isRefusedSignature, logRefusedSignature } from "../origins/origin-secret";
-import type { AttemptVerdict, RouteCandidate } from "../regions/region-router";
+import { type AttemptVerdict, mayTry, type RouteCandidate } from "../regions/region-router";
 import { type ReadResult, SseEventReader, type StreamedEvent } from "./sse-event-reader";
 
 const GENERATE_PATH = "/internal/v1/generate";
@@ -79,9 +81,11 @@ export async function openOriginStream(
   const startedAt = now();
   let attempts = 0;
   let serverError: string | null = null;
+  let busy: DispatchFailure | null = null;
   for (const [index, target] of candidates.entries()) {
     const remaining = options.budgetMs - (now() - startedAt);
     if (remaining < 100 || options.signal?.aborted) break;
+    if (!(await mayTry(target))) continue;
     const next = candidates[index + 1] ?? null;
     const firstEventMs =
       options.firstEventTimeoutMs ??
@@ -122,8 +126,14 @@ export async function openOriginStream(
     const healthy =
       attempt.verdict.kind === "rejected" || attempt.verdict.kind === "deadline_exceeded";
     options.record(target.region, healthy ? "success" : "failure");
+    // A full queue there (429): nothing was queued, so the next region may take it.
+    if (isOverloaded(attempt.verdict)) {
+      busy = sooner(busy, attempt.verdict);
+      continue;
+    }
     return { ok: false, failure: attempt.verdict, attempts };
   }
+  if (busy) return { ok: false, failure: busy, attempts };
   const failure: DispatchFailure = serverError
     ? { kind: "upstream_error", region: serverError }
     : { kind: "no_capacity" };

@@ -50,7 +50,18 @@ describe("OriginDispatcher", () => {
     ],
     ["a 504 is final", { "us.test": error(504, "deadline_exceeded") }, "deadline_exceeded", ["us"]],
     ["a proxy's 504 is final", { "us.test": proxy504 }, "deadline_exceeded", ["us"]],
-    ["a 429 is final", { "us.test": error(429, "overloaded") }, "rejected", ["us"]],
+    [
+      "a full queue (429) moves on, and both full is the 429",
+      { "us.test": error(429, "overloaded"), "eu.test": error(429, "overloaded") },
+      "rejected",
+      ["us", "eu"],
+    ],
+    [
+      "a full queue, then a 500: the 429 (it says when to come back)",
+      { "us.test": error(429, "overloaded"), "eu.test": error(500, "internal_error") },
+      "rejected",
+      ["us", "eu"],
+    ],
     ["a 400 is final", { "us.test": error(400, "invalid_request") }, "rejected", ["us"]],
     [
       "a refused signature, then refused",
@@ -70,6 +81,31 @@ describe("OriginDispatcher", () => {
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.failure.kind).toBe(kind);
     expect(seen).toEqual(regions);
+  });
+
+  it("serves from the next region when the first one's queue is full, and tells the shortest wait when all are", async () => {
+    const full = (seconds: number) => () =>
+      Promise.resolve(
+        Response.json(errorBody("overloaded", "queue full"), {
+          status: 429,
+          headers: { "retry-after": String(seconds) },
+        }),
+      );
+    const answered = () => Promise.resolve(Response.json(served()));
+    const firstFull = dispatcher({ "us.test": full(5), "eu.test": answered });
+    const ok = await firstFull.origins.generate(TWO_REGIONS, ORIGIN_REQUEST, 5_000, "00-x-y-01");
+    expect(ok).toMatchObject({ ok: true, region: "eu", attempts: 2 });
+    // A full queue is not the region's failure: its breaker must not open under load.
+    expect(firstFull.verdicts).toEqual([
+      ["us", "success"],
+      ["eu", "success"],
+    ]);
+    const allFull = dispatcher({ "us.test": full(9), "eu.test": full(3) });
+    const refused = await allFull.origins.generate(TWO_REGIONS, ORIGIN_REQUEST, 5_000, "00-x-y-01");
+    expect(refused).toMatchObject({
+      ok: false,
+      failure: { kind: "rejected", status: 429, region: "eu", retryAfterSeconds: 3 },
+    });
   });
 
   it.each([

@@ -1,6 +1,6 @@
 // Sends a generation to the request's candidate origins in order, failing over only before the first byte.
 import type { GenerateRequestInput, GenerateResponse } from "../../../protocol/generate";
-import type { AttemptVerdict, RouteCandidate } from "../regions/region-router";
+import { type AttemptVerdict, mayTry, type RouteCandidate } from "../regions/region-router";
 import { DEFAULT_FAILOVER_TIMING, type FailoverTiming, firstByteBudget } from "./failover-timing";
 import { type AttemptFailure, callOrigin, type FetchLike } from "./origin-call";
 import type { OriginErrorBody } from "./origin-response";
@@ -49,7 +49,22 @@ export interface DispatchOptions {
 /** What one attempt means for the request: done, try the next candidate, or a final failure. */
 type Step =
   | { readonly next: "unreachable" | "server_error" | "timeout" }
+  /** The origin's queue is full (429): nothing ran there, so the next region may take it. */
+  | { readonly next: "busy"; readonly refusal: DispatchFailure }
   | { readonly final: DispatchFailure };
+
+/** An origin's 429 `overloaded`: it queued nothing, and another region may have room. */
+export const isOverloaded = (failure: DispatchFailure) =>
+  failure.kind === "rejected" && failure.status === 429;
+
+/**
+ * Of two overloaded refusals, the one whose region frees up sooner: if every region is full, the
+ * client is told the shortest wait.
+ */
+export function sooner(a: DispatchFailure | null, b: DispatchFailure): DispatchFailure {
+  if (a?.kind !== "rejected" || b.kind !== "rejected") return b;
+  return (b.retryAfterSeconds ?? 1) < (a.retryAfterSeconds ?? 1) ? b : a;
+}
 
 export class OriginDispatcher {
   private readonly timing: FailoverTiming;
@@ -61,8 +76,9 @@ export class OriginDispatcher {
   /**
    * `candidates` come best first from the RegionRouter; `budgetMs` is the whole request's deadline.
    * Every attempt but the last gets a first-byte budget from its predicted time-to-image that leaves
-   * room for the next; the last gets what is left. The origin is always told the whole remaining
-   * deadline, so one that is merely slow can still finish for its own de-duplicated request id.
+   * room for the next; the last gets what is left. An attempt given up closes its connection, and
+   * the origin cancels that run at its next step boundary: the request runs on one origin at a time.
+   * A half-open candidate is tried only if the board grants it the region's one trial then.
    */
   async generate(
     candidates: readonly RouteCandidate[],
@@ -79,11 +95,13 @@ export class OriginDispatcher {
     let attempts = 0;
     let serverError: string | null = null;
     let timedOut: string | null = null;
+    let busy: DispatchFailure | null = null;
     for (const [i, target] of candidates.entries()) {
       const remaining = budgetMs - (now() - startedAt);
       if (remaining < MIN_ATTEMPT_MS) {
         return { ok: false, failure: { kind: "deadline_exceeded", region: timedOut }, attempts };
       }
+      if (!(await mayTry(target))) continue;
       const firstByteMs = firstByteBudget(
         target,
         candidates[i + 1] ?? null,
@@ -116,9 +134,12 @@ export class OriginDispatcher {
           attempts,
         };
       }
+      if (step.next === "busy") busy = sooner(busy, step.refusal);
       if (step.next === "server_error") serverError = target.region;
       if (step.next === "timeout") timedOut = target.region;
     }
+    // A full queue says when to come back, which beats any other failure for the client.
+    if (busy) return { ok: false, failure: busy, attempts };
     const failure: DispatchFailure = serverError
       ? { kind: "upstream_error", region: serverError }
       : timedOut
@@ -161,14 +182,15 @@ function judge(failure: AttemptFailure, region: string): Step {
         return { next: "server_error" };
       }
       if (failure.status >= 500) return { next: "server_error" };
-      return {
-        final: {
+      {
+        const refusal: DispatchFailure = {
           kind: "rejected",
           region,
           status: failure.status,
           error: failure.error,
           retryAfterSeconds: failure.retryAfterSeconds,
-        },
-      };
+        };
+        return isOverloaded(refusal) ? { next: "busy", refusal } : { final: refusal };
+      }
   }
 }

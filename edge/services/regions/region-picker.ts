@@ -48,11 +48,11 @@ export class RegionPicker implements RegionRouter {
       (region) => healthView(board, region, this.deps.policy, now),
       this.deps.rtt,
     );
-    const chosen: RouteCandidate[] = [];
-    for (const { candidate, needsTrial } of ranked) {
-      if (!needsTrial || (await this.trial(candidate.region, query))) chosen.push(candidate);
-    }
-    return chosen;
+    return ranked.map(({ candidate, needsTrial }) =>
+      needsTrial
+        ? { ...candidate, claimTrial: () => this.trial(candidate.region, query) }
+        : candidate,
+    );
   }
 
   record(region: string, verdict: AttemptVerdict): void {

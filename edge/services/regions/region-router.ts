@@ -10,6 +10,8 @@ export interface RouteQuery {
   readonly width: number;
   readonly height: number;
   readonly n: number;
+  /** Above 1, each image is two UNet rows (classifier-free guidance): twice the work per step. */
+  readonly guidanceScale: number;
   /** The tenant's data-residency pin (a region name), or null: never route outside it. */
   readonly residency: string | null;
   /** From `request.cf`; null when unknown (local, tests). */
@@ -21,9 +23,19 @@ export interface RouteQuery {
 
 /** One origin worth trying, with what the router expects of it. */
 export interface RouteCandidate extends OriginTarget {
-  /** Predicted time-to-image in ms (RTT + reported wait + step time × steps); null if unknown. */
+  /** Predicted time-to-image in ms (RTT + reported wait + this request's work there); null if unknown. */
   readonly predictedMs: number | null;
+  /**
+   * Set on a half-open region: its one trial, asked of the board only when a dispatcher reaches
+   * this candidate (a trial taken for a region the request never tried would keep it out of
+   * rotation until the trial's lease ran out). False: someone else has it; skip the candidate.
+   */
+  readonly claimTrial?: () => Promise<boolean>;
 }
+
+/** Whether a dispatcher may try `candidate` now: always, unless it is a half-open trial not granted. */
+export const mayTry = async (candidate: RouteCandidate): Promise<boolean> =>
+  candidate.claimTrial ? candidate.claimTrial() : true;
 
 /** What one attempt at an origin taught us (passive health, feeds the region's circuit breaker). */
 export type AttemptVerdict =

@@ -132,6 +132,31 @@ describe("circuit breaker", () => {
     await unregister("us");
     await unregister("eu");
   });
+
+  it("takes a half-open region's trial only when a request gets to try it", async () => {
+    const bindings = { BREAKER_FAILURES: "2", BREAKER_COOLDOWN_MS: "0" };
+    await register("us");
+    await register("eu");
+    const pinned = await keyFor({ residency: "eu" });
+    const anywhere = await keyFor();
+    installFakeOrigin({ eu: refuseConnection });
+    await generate(pinned, FAST, { bindings });
+    await generate(pinned, FAST, { bindings });
+    expect(await health("eu", bindings)).toMatchObject({ breaker: "half_open" });
+    vi.restoreAllMocks();
+    const origin = installFakeOrigin();
+    // us ranks first and serves it: eu, second, is never tried, so its trial stays free…
+    const served = await generate(anywhere, FAST, { bindings });
+    expect(served.headers.get("x-darkroom-region")).toBe("us");
+    // …for the request that can only go there, which re-admits it.
+    const trial = await generate(pinned, FAST, { bindings });
+    expect(trial.status).toBe(200);
+    expect(trial.headers.get("x-darkroom-region")).toBe("eu");
+    expect(origin.calls.map((c) => c.region)).toEqual(["us", "eu"]);
+    expect(await health("eu", bindings)).toMatchObject({ breaker: "closed" });
+    await unregister("us");
+    await unregister("eu");
+  });
 });
 
 describe("failover", () => {

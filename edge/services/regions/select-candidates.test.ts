@@ -4,7 +4,7 @@ import type { LoadReport, TierLoad } from "../../../protocol/load";
 import type { RoutableOrigin } from "./origin-registry";
 import type { RouteQuery } from "./region-router";
 import { DEFAULT_RTT_TABLE, estimateRtt, rttTable } from "./rtt-table";
-import { type HealthView, selectCandidates, UNKNOWN_HEALTH } from "./select-candidates";
+import { type HealthView, selectCandidates, UNKNOWN_HEALTH, workMs } from "./select-candidates";
 
 const QUERY: RouteQuery = {
   tier: "fast",
@@ -13,6 +13,7 @@ const QUERY: RouteQuery = {
   width: 512,
   height: 512,
   n: 1,
+  guidanceScale: 0,
   residency: null,
   colo: null,
   continent: null,
@@ -150,6 +151,31 @@ describe("selectCandidates", () => {
       { tier: "quality", steps: 20 },
     );
     expect(regions(quality)).toEqual(["eu", "us"]);
+  });
+
+  it("scales the prediction by the request's own rows, pixels and images where the origin reports its costs", () => {
+    // 12 ms per row-step and 5 ms per decode of a megapixel; recent steps took 10 ms.
+    const costs = { row_step_ms_per_mpx: 12, decode_ms_per_mpx: 5 };
+    const measured = load(tier(100, 10), { costs });
+    const small = { ...QUERY, width: 256, height: 256, n: 1, steps: 4 };
+    // A lone unguided 256² row costs less than recent steps: step_ms decides, plus its decode.
+    expect(workMs(measured, small)).toBeCloseTo(100 + 4 * 10 + 5 * 0.065536, 6);
+    // Four guided 1024² images: 8 rows of ~1.05 Mpx each step, 4 decodes.
+    const big = { ...QUERY, width: 1024, height: 1024, n: 4, guidanceScale: 7.5, steps: 20 };
+    const mpx = (1024 * 1024) / 1e6;
+    expect(workMs(measured, big)).toBeCloseTo(100 + 20 * 8 * mpx * 12 + 4 * mpx * 5, 6);
+    // An origin that reports no costs is judged by its recent steps alone, as before.
+    expect(workMs(load(tier(100, 10)), big)).toBe(100 + 20 * 10);
+    // And the ranking follows: the origin whose costs say the big request is slow there goes last.
+    const ranked = pick(
+      [origin("us"), origin("eu")],
+      {
+        us: { load: load(tier(0, 10), { costs: { ...costs, row_step_ms_per_mpx: 50 } }) },
+        eu: { load: load(tier(500, 10), { costs }) },
+      },
+      big,
+    );
+    expect(regions(ranked)).toEqual(["eu", "us"]);
   });
 
   it("adds the RTT from the request's location: same colo, same continent, far", () => {

@@ -86,8 +86,20 @@ function admits(query: RouteQuery, origin: RoutableOrigin, view: HealthView): bo
 const offersModel = (models: readonly string[], model: string) =>
   model === DEFAULT_MODEL_ALIAS || models.length === 0 || models.includes(model);
 
-/** The origin's own prediction for this request: queue wait for the tier plus step time × steps. */
-function workMs(load: LoadReport | null, query: RouteQuery): number | null {
+/**
+ * The origin's prediction for this request: the tier's queue wait, then its steps and decode. A step
+ * takes what the origin's recent steps took (`step_ms`) or what this request's own rows cost from
+ * the origin's measured per-megapixel costs, whichever is more: a guided 1024² request of four is
+ * 32 rows of a 256² one, and the first-byte timeout grows from this (failover-timing.ts). Origins
+ * that report no costs are judged by `step_ms` alone.
+ */
+export function workMs(load: LoadReport | null, query: RouteQuery): number | null {
   const tier = load?.tiers[query.tier];
-  return tier ? tier.predicted_wait_ms + tier.step_ms * query.steps : null;
+  if (!tier) return null;
+  const costs = load?.costs;
+  const mpx = (query.width * query.height) / 1_000_000;
+  const rows = query.n * (query.guidanceScale > 1 ? 2 : 1);
+  const ownStepMs = costs ? rows * mpx * costs.row_step_ms_per_mpx : 0;
+  const decodeMs = costs ? query.n * mpx * costs.decode_ms_per_mpx : 0;
+  return tier.predicted_wait_ms + Math.max(tier.step_ms, ownStepMs) * query.steps + decodeMs;
 }
