@@ -17,6 +17,9 @@ export interface Bindings {
   REGION_BOARD: DurableObjectNamespace<RegionBoard>;
   /** One GenerationJob per async job (idFromName(jobId)). */
   JOBS: DurableObjectNamespace<GenerationJob>;
+  /** Rate Limiting binding: D1 key lookups (keys no cache holds) per client address
+   *  (middleware/api-key-auth.ts). Optional: where it is not bound, nothing is limited. */
+  KEY_LOOKUP_LIMIT?: RateLimit;
   ADMIN_TOKEN: string;
   ORIGIN_SHARED_SECRET: string;
   /** JSON list of `{region, url}`: the bootstrap origins, used only while the D1 origins registry

@@ -14,6 +14,11 @@ interface Config {
   kv_namespaces: Array<{ binding: string }>;
   r2_buckets: Array<{ binding: string; bucket_name?: string }>;
   durable_objects: { bindings: Array<{ name: string; class_name: string }> };
+  ratelimits: Array<{
+    name: string;
+    namespace_id: string;
+    simple: { limit: number; period: number };
+  }>;
   migrations: Array<{ new_sqlite_classes?: string[] }>;
   triggers: { crons?: string[] };
   observability?: { enabled?: boolean };
@@ -57,6 +62,7 @@ describe("wrangler.toml", () => {
         config.durable_objects.bindings.map((b) => [b.name, b.class_name]),
       );
       expect(objects).toEqual(DURABLE_OBJECTS);
+      expect(config.ratelimits.map((r) => r.name)).toEqual(["KEY_LOOKUP_LIMIT"]);
       expect(config.triggers.crons?.length).toBeGreaterThan(0);
       expect(config.vars.ENVIRONMENT).toBe(name);
       const origins = JSON.parse(String(config.vars.ORIGINS)) as Array<{
@@ -83,6 +89,28 @@ describe("wrangler.toml", () => {
     for (let i = 0; i < 3; i++) {
       expect(new Set([dev![i], staging![i], production![i]]).size).toBe(3);
     }
+  });
+
+  it("limits D1 key lookups per address in every environment, each with its own counters", () => {
+    // Read, not imported: the middleware's imports are Workers code, outside this project's types.
+    const retryAfter = /LOOKUP_LIMIT_RETRY_AFTER_S = (\d+);/.exec(
+      readFileSync("edge/middleware/api-key-auth.ts", "utf8"),
+    )?.[1];
+    expect(
+      retryAfter,
+      "edge/middleware/api-key-auth.ts sets LOOKUP_LIMIT_RETRY_AFTER_S",
+    ).toBeDefined();
+    const environments = [undefined, ...deployedEnvironments()];
+    const limits = environments.map((env) => read(env).config.ratelimits[0]);
+    for (const [i, limit] of limits.entries()) {
+      const name = environments[i] ?? "development";
+      // The 429's Retry-After promises the window is over by then.
+      expect(limit?.simple.period, name).toBe(Number(retryAfter));
+      // Above what a legitimate client sends: only keys no cache holds count.
+      expect(limit?.simple.limit, name).toBeGreaterThanOrEqual(100);
+      expect(limit?.namespace_id, name).toMatch(/^[1-9][0-9]*$/);
+    }
+    expect(new Set(limits.map((l) => l?.namespace_id)).size).toBe(environments.length);
   });
 
   it("accepts insecure webhook URLs in development only", () => {

@@ -39,7 +39,16 @@ export interface AuthContext {
 
 export type AuthResult =
   | { ok: true; auth: AuthContext }
-  | { ok: false; reason: "unknown" | "revoked" | "expired" };
+  | { ok: false; reason: "unknown" | "revoked" | "expired" }
+  /** The key is in neither cache and the caller's guard refused the D1 read: nothing was learnt. */
+  | { ok: false; reason: "lookup_limited" };
+
+/**
+ * Asked once before a key that no cache knows is read from D1; false refuses that read. Random
+ * well-formed keys miss both caches every time (unknown keys are never cached), so this is the one
+ * place a flood of them can be stopped before it reaches D1, while cached keys never ask.
+ */
+export type LookupGuard = () => Promise<boolean>;
 
 export interface IssuedKey {
   row: ApiKeyRow;
@@ -54,7 +63,8 @@ export interface KeyStore {
   ): Promise<IssuedKey>;
   /** Null when no such key. Revoking twice keeps the first revocation time. */
   revoke(keyId: string): Promise<ApiKeyRow | null>;
-  authenticate(key: string): Promise<AuthResult>;
+  /** `lookupAllowed` is asked only when the key would be read from D1 (no cache holds it). */
+  authenticate(key: string, lookupAllowed?: LookupGuard): Promise<AuthResult>;
   /** Drops cached auth for every live key of a tenant, so changed limits apply at once. Never
    *  throws: the change is already saved, so a failed purge is logged and the cache TTL bounds it. */
   forgetTenant(tenantId: string): Promise<void>;
@@ -119,11 +129,11 @@ export class D1KeyStore implements KeyStore {
     return row;
   }
 
-  async authenticate(key: string): Promise<AuthResult> {
+  async authenticate(key: string, lookupAllowed?: LookupGuard): Promise<AuthResult> {
     const hash = await hashKey(key);
     let auth = this.verified.lookup(hash, this.now().getTime());
     if (!auth) {
-      const fetched = await this.fetch(hash);
+      const fetched = await this.fetch(hash, lookupAllowed);
       if (!fetched.ok) return fetched;
       auth = fetched.auth;
     }
@@ -176,7 +186,7 @@ export class D1KeyStore implements KeyStore {
   }
 
   /** KV, then D1. Whatever either says is remembered in this isolate unless a purge intervened. */
-  private async fetch(hash: string): Promise<AuthResult> {
+  private async fetch(hash: string, lookupAllowed?: LookupGuard): Promise<AuthResult> {
     const epoch = this.verified.epoch;
     const startedMs = this.now().getTime();
     // One KV round trip reads the entry and the revocation marker together.
@@ -197,6 +207,7 @@ export class D1KeyStore implements KeyStore {
         return { ok: true, auth };
       }
     }
+    if (lookupAllowed && !(await lookupAllowed())) return { ok: false, reason: "lookup_limited" };
     const loaded = await this.load(hash);
     if (!loaded.ok || epoch !== this.verified.epoch) return loaded;
     // Deferred so the response does not wait on KV. If a revocation commits after the D1 read, this
