@@ -83,7 +83,7 @@ export async function streamImages(
       secret: c.env.ORIGIN_SHARED_SECRET,
       traceparent: traceparentFor(c.get("traceId")),
       budgetMs: plan.deadlineMs,
-      record: (region, verdict) => services.regions.record(region, verdict),
+      record: (region, verdict, startedAt) => services.regions.record(region, verdict, startedAt),
       signal: clientGone.signal,
       onOrigin: (origin) => {
         shape.region = origin.region;

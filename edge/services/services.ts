@@ -97,7 +97,7 @@ export function buildServices(deps: ServiceDeps): Services {
     safetyTerms: new D1SafetyTerms(db, nowMs),
     origins: new OriginDispatcher({
       secret: deps.originSecret,
-      record: (region, verdict) => regions.record(region, verdict),
+      record: (region, verdict, startedAt) => regions.record(region, verdict, startedAt),
     }),
     regions,
     originRegistry: registry,

@@ -94,7 +94,7 @@ export async function runJob(deps: JobRunDeps): Promise<RunStretch> {
     traceparent: spec.traceparent,
     budgetMs,
     signal,
-    record: (name, verdict) => deps.regions.record(name, verdict),
+    record: (name, verdict, startedAt) => deps.regions.record(name, verdict, startedAt),
     onOrigin: (origin) => {
       region = origin.region;
       deps.onDispatched(origin);
@@ -133,7 +133,7 @@ export async function resumeJob(
       traceparent: spec.traceparent,
       budgetMs: spec.plan.deadlineMs - (now() - spec.createdAtMs),
       signal,
-      record: (name, verdict) => deps.regions.record(name, verdict),
+      record: (name, verdict, startedAt) => deps.regions.record(name, verdict, startedAt),
       ...(deps.fetch ? { fetch: deps.fetch } : {}),
     });
   let opened = await attach();

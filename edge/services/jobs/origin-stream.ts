@@ -35,7 +35,8 @@ export interface OriginStreamOptions {
   readonly budgetMs: number;
   /** Aborting it ends the stream; its reason decides the terminal event (see `StreamStop`). */
   readonly signal?: AbortSignal;
-  readonly record: (region: string, verdict: AttemptVerdict) => void;
+  /** Told each attempt's verdict and when that attempt began (see RegionRouter.record). */
+  readonly record: (region: string, verdict: AttemptVerdict, startedAt: number) => void;
   readonly fetch?: FetchLike;
   readonly now?: () => number;
   readonly firstEventTimeoutMs?: number;
@@ -94,6 +95,7 @@ export async function openOriginStream(
         firstByteBudget(target, next, remaining, DEFAULT_FAILOVER_TIMING) ?? remaining,
       );
     attempts += 1;
+    const attemptStartedAt = now();
     const stop = new AbortController();
     const signal = AbortSignal.any([
       stop.signal,
@@ -110,22 +112,25 @@ export async function openOriginStream(
       options,
     );
     if (attempt.ok) {
-      options.record(target.region, "success");
-      const events = relay(target, request.request_id, attempt, signal, options);
+      options.record(target.region, "success", attemptStartedAt);
+      const events = relay(target, request.request_id, attempt, signal, {
+        ...options,
+        attemptStartedAt,
+      });
       return { ok: true, origin: target, events };
     }
     stop.abort();
     // The caller stopped it (a cancel, the watchdog): not the region's failure, and nothing to retry.
     if (options.signal?.aborted) break;
     if (attempt.verdict === "next" || attempt.verdict === "next_after_error") {
-      options.record(target.region, "failure");
+      options.record(target.region, "failure", attemptStartedAt);
       if (attempt.verdict === "next_after_error") serverError = target.region;
       continue;
     }
     // Refused for the request's own reasons (a 4xx, or too big for its deadline there): healthy.
     const healthy =
       attempt.verdict.kind === "rejected" || attempt.verdict.kind === "deadline_exceeded";
-    options.record(target.region, healthy ? "success" : "failure");
+    options.record(target.region, healthy ? "success" : "failure", attemptStartedAt);
     // A full queue there (429): nothing was queued, so the next region may take it.
     if (isOverloaded(attempt.verdict)) {
       busy = sooner(busy, attempt.verdict);
@@ -229,7 +234,7 @@ async function* relay(
   requestId: string,
   attempt: Extract<Attempt, { ok: true }>,
   signal: AbortSignal,
-  options: Pick<OriginStreamOptions, "record">,
+  options: Pick<OriginStreamOptions, "record"> & { readonly attemptStartedAt: number },
 ): AsyncGenerator<StreamedEvent, void> {
   const { reader } = attempt;
   try {
@@ -244,7 +249,7 @@ async function* relay(
     const stop = signal.reason instanceof StreamStop ? signal.reason.why : null;
     // Handed over: the run goes on at the origin, and the next reader attaches to it there.
     if (stop === "handover") return;
-    if (stop !== "canceled") options.record(target.region, "failure");
+    if (stop !== "canceled") options.record(target.region, "failure", options.attemptStartedAt);
     yield lostStream(target, requestId, signal, read);
   } finally {
     reader.close();
@@ -308,6 +313,7 @@ export async function openAttachStream(
   | { readonly ok: false; readonly status: "gone" | "unreachable" }
 > {
   if (!hasOriginSecret(options.secret)) return { ok: false, status: "unreachable" };
+  const attemptStartedAt = Date.now();
   const stop = new AbortController();
   const signal = AbortSignal.any([
     stop.signal,
@@ -330,5 +336,6 @@ export async function openAttachStream(
     return { ok: false, status: response.status === 404 ? "gone" : "unreachable" };
   }
   const attempt = { ok: true, reader: new SseEventReader(response.body), first: null } as const;
-  return { ok: true, events: relay(target, requestId, attempt, signal, options) };
+  const events = relay(target, requestId, attempt, signal, { ...options, attemptStartedAt });
+  return { ok: true, events };
 }

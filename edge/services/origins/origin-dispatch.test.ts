@@ -226,21 +226,24 @@ describe("OriginDispatcher", () => {
     expect(seen).toEqual([]);
   });
 
-  it("passes each attempt what is left of the deadline", async () => {
+  it("passes each attempt what is left of the deadline, and records when each began", async () => {
     const bodies: { deadline_ms: number }[] = [];
+    const began: number[] = [];
+    let t = 0;
     const origins = new OriginDispatcher({
       secret: "s",
-      now: (() => {
-        let t = 0;
-        return () => (t += 1_000);
-      })(),
+      now: () => t,
+      record: (_region, _verdict, startedAt) => began.push(startedAt),
+      // Each refusal takes a second.
       fetch: (_url, init) => {
         bodies.push(JSON.parse(String(init.body)));
+        t += 1_000;
         return refused();
       },
     });
     await origins.generate(TWO_REGIONS, ORIGIN_REQUEST, 10_000, "00-x-y-01");
-    expect(bodies.map((b) => b.deadline_ms)).toEqual([9_000, 8_000]);
+    expect(bodies.map((b) => b.deadline_ms)).toEqual([10_000, 9_000]);
+    expect(began).toEqual([0, 1_000]);
   });
 });
 

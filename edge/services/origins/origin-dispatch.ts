@@ -41,8 +41,9 @@ export interface DispatchOptions {
   readonly secret: string;
   readonly fetch?: FetchLike;
   readonly now?: () => number;
-  /** Told each attempt's verdict (passive health for the region's circuit breaker); must not block. */
-  readonly record?: (region: string, verdict: AttemptVerdict) => void;
+  /** Told each attempt's verdict and when that attempt began (passive health for the region's
+   *  circuit breaker); must not block. */
+  readonly record?: (region: string, verdict: AttemptVerdict, startedAt: number) => void;
   readonly timing?: Partial<FailoverTiming>;
 }
 
@@ -109,6 +110,7 @@ export class OriginDispatcher {
         this.timing,
       );
       attempts += 1;
+      const attemptStartedAt = now();
       const result = await callOrigin(
         target,
         { ...request, deadline_ms: Math.floor(remaining) },
@@ -120,7 +122,8 @@ export class OriginDispatcher {
           fetch: fetcher,
         },
       );
-      this.options.record?.(target.region, result.ok ? "success" : verdictOf(result.failure));
+      const verdict = result.ok ? "success" : verdictOf(result.failure);
+      this.options.record?.(target.region, verdict, attemptStartedAt);
       if (result.ok) {
         return { ok: true, region: target.region, response: result.response, attempts };
       }

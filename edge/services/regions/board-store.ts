@@ -33,7 +33,10 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS origin_health (
   window_start INTEGER NOT NULL,
   window_total INTEGER NOT NULL,
   window_failures INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL)`;
+  updated_at INTEGER NOT NULL,
+  success_started_at INTEGER)`;
+/** Columns added after the table's first version: added on the first start of an older table. */
+const ADDED_COLUMNS = [["success_started_at", "INTEGER"]] as const;
 
 type Row = {
   region: string;
@@ -48,21 +51,32 @@ type Row = {
   window_total: number;
   window_failures: number;
   updated_at: number;
+  success_started_at: number | null;
 };
 
 const UPSERT = `INSERT INTO origin_health (region, ready, load, last_probe_at, breaker_state,
-  consecutive_failures, opened_at, trial_until, window_start, window_total, window_failures, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  consecutive_failures, opened_at, trial_until, window_start, window_total, window_failures, updated_at,
+  success_started_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (region) DO UPDATE SET ready = excluded.ready, load = excluded.load,
   last_probe_at = excluded.last_probe_at, breaker_state = excluded.breaker_state,
   consecutive_failures = excluded.consecutive_failures, opened_at = excluded.opened_at,
   trial_until = excluded.trial_until, window_start = excluded.window_start,
   window_total = excluded.window_total, window_failures = excluded.window_failures,
-  updated_at = excluded.updated_at`;
+  updated_at = excluded.updated_at, success_started_at = excluded.success_started_at`;
 
 export class BoardStore {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
+    const columns = new Set(
+      sql
+        .exec<{ name: string }>("PRAGMA table_info(origin_health)")
+        .toArray()
+        .map((c) => c.name),
+    );
+    for (const [name, type] of ADDED_COLUMNS) {
+      if (!columns.has(name)) sql.exec(`ALTER TABLE origin_health ADD COLUMN ${name} ${type}`);
+    }
   }
 
   load(): Map<string, OriginHealth> {
@@ -89,6 +103,7 @@ export class BoardStore {
       b.windowTotal,
       b.windowFailures,
       b.updatedAt,
+      b.successStartedAt,
     );
   }
 
@@ -112,6 +127,7 @@ function fromRow(row: Row): OriginHealth {
       windowTotal: row.window_total,
       windowFailures: row.window_failures,
       updatedAt: row.updated_at,
+      successStartedAt: row.success_started_at,
     },
   };
 }

@@ -32,9 +32,9 @@ function board(
 describe("healthView", () => {
   it("counts this isolate's failures at once, ahead of the board", () => {
     const shared = board("v-local", {});
-    noteVerdict(shared, "v-local", "failure", POLICY, 100);
+    noteVerdict(shared, "v-local", "failure", POLICY, 100, 100);
     expect(healthView(shared, "v-local", POLICY, 100).breaker).toBe("closed");
-    noteVerdict(shared, "v-local", "failure", POLICY, 200);
+    noteVerdict(shared, "v-local", "failure", POLICY, 200, 200);
     expect(healthView(shared, "v-local", POLICY, 200).breaker).toBe("open");
     // A later verdict on the board (another isolate's trial success) wins over the local one.
     const later = board("v-local", {}, { updatedAt: 300 });
@@ -51,15 +51,25 @@ describe("healthView", () => {
     const served = board(
       "v-served",
       { ready: false, lastProbeAt: 1_000 },
-      { updatedAt: 2_000, windowTotal: 1 },
+      { updatedAt: 2_000, windowTotal: 1, successStartedAt: 1_500 },
     );
     expect(healthView(served, "v-served", POLICY, 2_000).ready).toBeNull();
     const notSince = board(
       "v-served",
       { ready: false, lastProbeAt: 3_000 },
-      { updatedAt: 2_000, windowTotal: 1 },
+      { updatedAt: 2_000, windowTotal: 1, successStartedAt: 1_500 },
     );
     expect(healthView(notSince, "v-served", POLICY, 3_000).ready).toBe(false);
+  });
+
+  it("keeps a draining origin out when only work started before the probe succeeds there", () => {
+    const draining = board("v-draining", { ready: false, lastProbeAt: 1_000 });
+    // Its in-flight work finishes after the probe: it still reads as not ready.
+    noteVerdict(draining, "v-draining", "success", POLICY, 2_000, 400);
+    expect(healthView(draining, "v-draining", POLICY, 2_000).ready).toBe(false);
+    // A request that started after the probe and succeeded proves it serves again.
+    noteVerdict(draining, "v-draining", "success", POLICY, 2_500, 1_200);
+    expect(healthView(draining, "v-draining", POLICY, 2_500).ready).toBeNull();
   });
 });
 
@@ -67,7 +77,7 @@ describe("batchVerdict", () => {
   /** Batches as the picker does: decide, then note the verdict locally. */
   function report(shared: Board, region: string, verdict: "success" | "failure", now: number) {
     const batch = batchVerdict(shared, region, verdict, POLICY, now);
-    noteVerdict(shared, region, verdict, POLICY, now);
+    noteVerdict(shared, region, verdict, POLICY, now, now);
     return batch;
   }
 

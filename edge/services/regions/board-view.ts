@@ -105,14 +105,15 @@ export function healthView(
   const probedAt = entry?.lastProbeAt ?? null;
   const probed = probedAt !== null && now - probedAt <= PROBE_MAX_AGE_MS;
   // Real traffic outranks an older "not ready" probe (perhaps taken while it restarted): a success
-  // since then (the last verdict, on a closed breaker) proves it serves.
+  // of an attempt that started since then (and the last verdict, on a closed breaker) proves it
+  // serves. One that started before proves nothing: a draining origin still finishes its work.
   const servedSince =
     entry?.ready === false &&
     probedAt !== null &&
-    breaker.updatedAt > probedAt &&
+    breaker.successStartedAt !== null &&
+    breaker.successStartedAt > probedAt &&
     breaker.state === "closed" &&
-    breaker.consecutiveFailures === 0 &&
-    breaker.windowTotal > 0;
+    breaker.consecutiveFailures === 0;
   const trusted = probed && !servedSince;
   return {
     ready: trusted ? (entry?.ready ?? null) : null,
@@ -123,15 +124,18 @@ export function healthView(
 }
 
 /** Counts a verdict here at once, so this isolate's next request already avoids a region that just
- *  tripped its breaker, without waiting for the board's next snapshot. */
+ *  tripped its breaker, without waiting for the board's next snapshot. `startedAt`: when its attempt
+ *  began (see recordVerdict). */
 export function noteVerdict(
   board: Board,
   region: string,
   verdict: AttemptVerdict,
   policy: BreakerPolicy,
   now: number,
+  startedAt: number,
 ): void {
-  local.set(region, recordVerdict(breakerOf(board, region, now), verdict, policy, now));
+  const breaker = recordVerdict(breakerOf(board, region, now), verdict, policy, now, startedAt);
+  local.set(region, breaker);
   trialHolds.delete(region);
 }
 

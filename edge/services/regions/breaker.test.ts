@@ -106,6 +106,32 @@ describe("breaker", () => {
     expect(lateFailure.openedAt).toBe(1_000);
   });
 
+  it("takes no late verdict as the half-open trial's outcome: the trial's own still decides", () => {
+    // Opened at 1_000; half-open from 6_000, with the trial out.
+    const open = replay(["failure", "failure", "failure"]);
+    const trial = grantTrial(open, POLICY, 6_000, 10_000).entry;
+    // Answers from attempts started before it opened (a slow sync request) arrive now.
+    const lateFailure = recordVerdict(trial, "failure", POLICY, 6_100, 900);
+    expect(lateFailure).toMatchObject({ state: "open", openedAt: 1_000, trialUntil: 16_000 });
+    expect(lateFailure.windowFailures).toBe(open.windowFailures + 1);
+    const lateSuccess = recordVerdict(trial, "success", POLICY, 6_100, 900);
+    expect(breakerState(lateSuccess, POLICY, 6_100)).toBe("half_open");
+    expect(lateSuccess.trialUntil).toBe(16_000);
+    // The trial (started once granted) closes it or re-opens it, late answers notwithstanding.
+    const closed = recordVerdict(lateFailure, "success", POLICY, 6_200, 6_000);
+    expect(breakerState(closed, POLICY, 6_200)).toBe("closed");
+    const reopened = recordVerdict(lateSuccess, "failure", POLICY, 6_200, 6_000);
+    expect(reopened).toMatchObject({ state: "open", openedAt: 6_200, trialUntil: null });
+  });
+
+  it("keeps when the latest successful attempt started, whatever order the answers come in", () => {
+    const newer = recordVerdict(closedBreaker(0), "success", POLICY, 2_000, 1_500);
+    const older = recordVerdict(newer, "success", POLICY, 2_100, 500);
+    expect(older.successStartedAt).toBe(1_500);
+    expect(recordVerdict(older, "failure", POLICY, 2_200, 2_000).successStartedAt).toBe(1_500);
+    expect(recordVerdict(older, "success", POLICY, 2_300, null).successStartedAt).toBe(1_500);
+  });
+
   it("always grants a closed breaker", () => {
     expect(grantTrial(closedBreaker(0), POLICY, 1, 1).granted).toBe(true);
   });

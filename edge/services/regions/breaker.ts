@@ -35,6 +35,8 @@ export interface BreakerEntry {
   readonly windowFailures: number;
   /** When the last verdict was applied: between two views of one origin, the later one wins. */
   readonly updatedAt: number;
+  /** When the latest-started successful attempt began (null: none known): proof it served since then. */
+  readonly successStartedAt: number | null;
 }
 
 export const closedBreaker = (now: number): BreakerEntry => ({
@@ -46,6 +48,7 @@ export const closedBreaker = (now: number): BreakerEntry => ({
   windowTotal: 0,
   windowFailures: 0,
   updatedAt: now,
+  successStartedAt: null,
 });
 
 export function breakerState(
@@ -57,16 +60,19 @@ export function breakerState(
   return now - (entry.openedAt ?? now) >= policy.cooldownMs ? "half_open" : "open";
 }
 
-/** Applies one attempt's verdict. Half-open: success closes with a fresh window (the failures that
- *  opened it would otherwise re-open it on the next single failure), failure re-opens (a fresh
- *  cool-down). A
- *  verdict arriving while plainly open belongs to an attempt started before it opened: counted, no
- *  state change, so late answers neither close it early nor stretch its cool-down. */
+/** Applies one attempt's verdict. Half-open: the trial's success closes with a fresh window (the
+ *  failures that opened it would otherwise re-open it on the next single failure), its failure
+ *  re-opens (a fresh cool-down). A verdict arriving while plainly open, or from an attempt that
+ *  started before the breaker opened (`startedAt` before `openedAt`; null: start unknown), is not a
+ *  trial's outcome: counted, no state change, so a late answer (a sync request runs up to a minute)
+ *  neither closes it without a trial, nor re-opens it over the trial's head, nor stretches its
+ *  cool-down. */
 export function recordVerdict(
   entry: BreakerEntry,
   verdict: AttemptVerdict,
   policy: BreakerPolicy,
   now: number,
+  startedAt: number | null = now,
 ): BreakerEntry {
   const fresh = now - entry.windowStart >= policy.windowMs;
   const failed = verdict === "failure" ? 1 : 0;
@@ -77,18 +83,23 @@ export function recordVerdict(
     windowFailures: (fresh ? 0 : entry.windowFailures) + failed,
     consecutiveFailures: failed ? entry.consecutiveFailures + 1 : 0,
     updatedAt: now,
+    successStartedAt: failed ? entry.successStartedAt : latest(entry.successStartedAt, startedAt),
   };
   const state = breakerState(entry, policy, now);
-  if (state === "open") return counted;
+  const late = startedAt === null || startedAt < (entry.openedAt ?? startedAt);
+  if (state === "open" || (state === "half_open" && late)) return counted;
   if (state === "half_open") {
     return failed
       ? { ...counted, openedAt: now, trialUntil: null }
-      : { ...closedBreaker(now), windowTotal: 1 };
+      : { ...closedBreaker(now), windowTotal: 1, successStartedAt: counted.successStartedAt };
   }
   return failed && tripped(counted, policy)
     ? { ...counted, state: "open", openedAt: now, trialUntil: null }
     : counted;
 }
+
+const latest = (a: number | null, b: number | null) =>
+  a === null ? b : b === null ? a : Math.max(a, b);
 
 function tripped(entry: BreakerEntry, policy: BreakerPolicy): boolean {
   if (entry.consecutiveFailures >= policy.failures) return true;

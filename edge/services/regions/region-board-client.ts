@@ -20,14 +20,16 @@ export class RegionBoardClient {
     return { at: snapshot.at, origins: snapshot.origins as OriginHealth[] };
   }
 
-  /** `priorSuccesses`: routine successes this isolate held back, applied before `verdict`. */
+  /** `priorSuccesses`: routine successes this isolate held back, applied before `verdict`;
+   *  `startedAt`: when the verdict's attempt began. */
   async record(
     region: string,
     verdict: AttemptVerdict,
     policy: BreakerPolicy,
     priorSuccesses = 0,
+    startedAt?: number,
   ): Promise<void> {
-    await this.board().record(region, verdict, policy, priorSuccesses);
+    await this.board().record(region, verdict, policy, priorSuccesses, startedAt);
   }
 
   async acquireTrial(region: string, policy: BreakerPolicy, leaseMs: number): Promise<boolean> {

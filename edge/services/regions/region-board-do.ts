@@ -46,18 +46,26 @@ export class RegionBoard extends DurableObject<unknown> {
     return { at: Date.now(), origins: [...this.health.values()] };
   }
 
-  /** One verdict, after `priorSuccesses` successes an isolate held back (see board-view batchVerdict). */
-  record(region: string, verdict: AttemptVerdict, policy: BreakerPolicy, priorSuccesses = 0): void {
+  /** One verdict, after `priorSuccesses` successes an isolate held back (see board-view batchVerdict).
+   *  `startedAt`: when its attempt began (see recordVerdict); absent from an older isolate: now. */
+  record(
+    region: string,
+    verdict: AttemptVerdict,
+    policy: BreakerPolicy,
+    priorSuccesses = 0,
+    startedAt?: number,
+  ): void {
     const now = Date.now();
     const current = this.entry(region, now);
     let breaker = current.breaker;
-    // Held successes predate this call: news for the error-rate window of a closed breaker only,
-    // never a half-open trial's outcome.
+    // Held successes predate this call, started when is not known: news for the error-rate window
+    // of a closed breaker only, never a half-open trial's outcome nor proof of serving since a probe.
     const held = Math.min(priorSuccesses, MAX_HELD_SUCCESSES);
     for (let i = 0; i < held && breakerState(breaker, policy, now) === "closed"; i++) {
-      breaker = recordVerdict(breaker, "success", policy, now);
+      breaker = recordVerdict(breaker, "success", policy, now, null);
     }
-    this.put({ ...current, breaker: recordVerdict(breaker, verdict, policy, now) });
+    const applied = recordVerdict(breaker, verdict, policy, now, startedAt ?? now);
+    this.put({ ...current, breaker: applied });
   }
 
   /** True when the caller may send its request there: closed, or the one half-open trial is theirs. */

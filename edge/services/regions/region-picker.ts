@@ -55,17 +55,18 @@ export class RegionPicker implements RegionRouter {
     );
   }
 
-  record(region: string, verdict: AttemptVerdict): void {
+  record(region: string, verdict: AttemptVerdict, startedAt: number): void {
     const board = cachedBoard() ?? new Map();
     const now = this.now();
     const batch = batchVerdict(board, region, verdict, this.deps.policy, now);
-    noteVerdict(board, region, verdict, this.deps.policy, now);
+    noteVerdict(board, region, verdict, this.deps.policy, now, startedAt);
     if (!batch) return;
     const sent = this.deps.board.record(
       region,
       batch.verdict,
       this.deps.policy,
       batch.priorSuccesses,
+      startedAt,
     );
     this.deps.waitUntil(
       sent.catch((error: unknown) => {

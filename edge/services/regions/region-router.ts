@@ -47,6 +47,8 @@ export type AttemptVerdict =
 export interface RegionRouter {
   /** Origins to try for this request, best first; empty means none can serve it (503 no_capacity). */
   candidates(query: RouteQuery): Promise<readonly RouteCandidate[]>;
-  /** Records one attempt's verdict. Never throws and never delays the caller (uses waitUntil). */
-  record(region: string, verdict: AttemptVerdict): void;
+  /** Records one attempt's verdict; `startedAt`: when that attempt began (a verdict from before its
+   *  region's breaker opened is no half-open trial's outcome). Never throws and never delays the
+   *  caller (uses waitUntil). */
+  record(region: string, verdict: AttemptVerdict, startedAt: number): void;
 }
