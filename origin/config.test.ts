@@ -60,3 +60,18 @@ describe("DARKROOM_MODEL_ID", () => {
     }
   });
 });
+
+describe("DARKROOM_GRAPH_WATCHDOG_MS", () => {
+  it("defaults to a 60 s floor, takes 0 (off), and refuses what is not a whole ms count", () => {
+    expect(loadOriginConfig({}).graphWatchdogMs).toBe(60_000);
+    expect(loadOriginConfig({ DARKROOM_GRAPH_WATCHDOG_MS: "120000" }).graphWatchdogMs).toBe(
+      120_000,
+    );
+    expect(loadOriginConfig({ DARKROOM_GRAPH_WATCHDOG_MS: "0" }).graphWatchdogMs).toBe(0);
+    for (const value of ["-1", "1.5", "soon"]) {
+      expect(() => loadOriginConfig({ DARKROOM_GRAPH_WATCHDOG_MS: value })).toThrow(
+        /DARKROOM_GRAPH_WATCHDOG_MS/,
+      );
+    }
+  });
+});

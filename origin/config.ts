@@ -68,6 +68,11 @@ const OriginEnvSchema = z.object({
     .default("auto"),
   DARKROOM_CUDA_DEVICE: z.coerce.number().int().min(0).default(0),
   DARKROOM_DRAIN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /**
+   * The least time a graph call may run before it counts as hung (it may run 20× its predicted
+   * cost when that is longer); a hang fails the origin (origin/scheduler/graph-watchdog.ts). 0: off.
+   */
+  DARKROOM_GRAPH_WATCHDOG_MS: z.coerce.number().int().min(0).default(60_000),
   /** `continuous` (tiers, step-level batching) or `fifo` (batch 1, arrival order): the baseline. */
   DARKROOM_SCHEDULER: z.enum(["continuous", "fifo"]).default("continuous"),
   /**
@@ -146,6 +151,7 @@ export type OriginConfig = {
   unetInstances: number | "auto";
   cudaDevice: number;
   drainTimeoutMs: number;
+  graphWatchdogMs: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "silent";
   modelManifest: string | undefined;
   modelCacheDir: string;
@@ -201,6 +207,7 @@ export function loadOriginConfig(given: NodeJS.ProcessEnv = process.env): Origin
     unetInstances: e.DARKROOM_UNET_INSTANCES,
     cudaDevice: e.DARKROOM_CUDA_DEVICE,
     drainTimeoutMs: e.DARKROOM_DRAIN_TIMEOUT_MS,
+    graphWatchdogMs: e.DARKROOM_GRAPH_WATCHDOG_MS,
     logLevel: e.DARKROOM_LOG_LEVEL,
     modelManifest: e.DARKROOM_MODEL_MANIFEST,
     modelCacheDir: e.DARKROOM_MODEL_CACHE_DIR ?? defaultModelCacheDir(env),

@@ -2,6 +2,7 @@
 import { advanceRows, type DenoiseRow } from "../engine/denoise-row";
 import type { CachedLatent, LatentCache, LatentOrigin } from "../engine/latent-cache";
 import { type DiffusionPipeline, type GenerateParams, imageSeed } from "../engine/pipeline";
+import type { GraphCall } from "./graph-watchdog";
 import type { JobOutcome } from "./job-scheduler";
 import type { WorkItem } from "./work-item";
 
@@ -11,6 +12,12 @@ export interface StepContext {
   now: () => number;
   /** Most images per VAE call (the device's limit); unset: all finished rows in one call. */
   decodeImages?: number | undefined;
+  /** Races one graph call against the graph watchdog (graph-watchdog.ts); unset: no limit. */
+  watch?: <T>(call: GraphCall, run: Promise<T>) => Promise<T>;
+}
+
+function watched<T>(ctx: StepContext, call: GraphCall, run: Promise<T>): Promise<T> {
+  return ctx.watch ? ctx.watch(call, run) : run;
 }
 
 /** Decodes `latents` in calls of at most `perCall` images, results in order. */
@@ -23,7 +30,9 @@ async function decodeInCalls(
   const perCall = Math.max(1, ctx.decodeImages ?? latents.length);
   const pixels: Float32Array[] = [];
   for (let i = 0; i < latents.length; i += perCall) {
-    pixels.push(...(await ctx.pipeline.runtime.decode(latents.slice(i, i + perCall), h, w)));
+    const slice = latents.slice(i, i + perCall);
+    const call: GraphCall = { graph: "VAE", images: slice.length, cells: h * w };
+    pixels.push(...(await watched(ctx, call, ctx.pipeline.runtime.decode(slice, h, w))));
   }
   return pixels;
 }
@@ -72,11 +81,10 @@ export async function startItem(ctx: StepContext, item: WorkItem): Promise<JobOu
   const p = item.params;
   const t0 = ctx.now();
   const tenant = item.job.tenantId ?? "";
-  const emb = await ctx.pipeline.encodePrompts(
-    p.prompt,
-    p.negative_prompt,
-    item.rowsPerImage === 2,
-    tenant,
+  const emb = await watched(
+    ctx,
+    { graph: "text encoder" },
+    ctx.pipeline.encodePrompts(p.prompt, p.negative_prompt, item.rowsPerImage === 2, tenant),
   );
   item.textEncodeMs = ctx.now() - t0;
   const rows = ctx.pipeline.initialRows(p, emb.cond, emb.uncond);
@@ -111,8 +119,13 @@ export async function stepItems(ctx: StepContext, items: readonly WorkItem[]): P
   if (!first) return 0;
   const { h, w } = ctx.pipeline.latentSize(first.params.width, first.params.height);
   const rows: DenoiseRow[] = items.flatMap((i) => i.rows ?? []);
+  const unetRows = items.reduce((s, i) => s + i.unetRows, 0);
   const t0 = ctx.now();
-  await advanceRows(ctx.pipeline.runtime, rows, h, w);
+  await watched(
+    ctx,
+    { graph: "UNet", rows: unetRows, cells: h * w },
+    advanceRows(ctx.pipeline.runtime, rows, h, w),
+  );
   const ms = ctx.now() - t0;
   for (const item of items) {
     item.stepsDone += 1;

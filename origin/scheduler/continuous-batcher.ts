@@ -8,6 +8,7 @@ import { type BatchPolicy, DEFAULT_BATCH_POLICY } from "./batch-policy";
 import { finishItems, type StepContext, startItem, stepItems } from "./batch-step";
 import { type Clock, SystemClock } from "./clock";
 import { CostModel } from "./cost-model";
+import { GraphHang, type GraphWatchdog, predictedMs } from "./graph-watchdog";
 import type { GenerationJob, JobOutcome, JobScheduler } from "./job-scheduler";
 import { planStep } from "./plan-step";
 import { CountingEvents, type SchedulerEvents } from "./scheduler-events";
@@ -18,6 +19,8 @@ export interface BatcherOptions {
   clock?: Clock;
   events?: SchedulerEvents;
   latents?: LatentCache;
+  /** Times every graph call; unset, a call that never returns stalls the loop for good. */
+  watchdog?: GraphWatchdog;
 }
 
 export class ContinuousBatcher implements JobScheduler {
@@ -29,6 +32,9 @@ export class ContinuousBatcher implements JobScheduler {
   private readonly items: WorkItem[] = [];
   private seq = 0;
   private draining = false;
+  /** Set once a graph call hung: the runtime is wedged, and nothing more runs on it. */
+  private hung: GraphHang | null = null;
+  private readonly watchdog: GraphWatchdog | null;
   private readonly loopDone: Promise<void>;
 
   constructor(
@@ -39,6 +45,7 @@ export class ContinuousBatcher implements JobScheduler {
     this.clock = options.clock ?? new SystemClock();
     this.events = options.events ?? new CountingEvents();
     this.latents = this.policy.keepLatents ? (options.latents ?? new LatentCache()) : null;
+    this.watchdog = options.watchdog ?? null;
     this.loopDone = this.loop();
   }
 
@@ -151,17 +158,27 @@ export class ContinuousBatcher implements JobScheduler {
       latents: this.latents,
       now: () => this.clock.now(),
       decodeImages: this.policy.deviceDecodeImages,
+      watch: (call, run) =>
+        this.watchdog ? this.watchdog.watch(call, predictedMs(this.cost, call), run) : run,
     };
     while (!this.draining || this.items.length > 0) {
       const now = this.clock.now();
       this.reap(now);
+      if (this.hung) {
+        // The origin is failed and about to be restarted: work that still reaches it fails now.
+        this.failAll([...this.items], this.hung);
+        if (!this.draining) await this.clock.sleep(60_000);
+        continue;
+      }
       const plan = planStep(this.items, this.policy, now);
       if (plan.run.length === 0) {
         if (this.draining && this.items.length === 0) break;
         await this.clock.sleep(plan.wakeAt === null ? 60_000 : Math.max(0, plan.wakeAt - now));
         continue;
       }
-      await this.runStep(ctx, plan.run, now).catch((error: Error) => this.failAll(plan.run, error));
+      await this.runStep(ctx, plan.run, now).catch((error: Error) =>
+        this.failStep(plan.run, error),
+      );
     }
   }
 
@@ -180,13 +197,10 @@ export class ContinuousBatcher implements JobScheduler {
         item.job.onEvent?.({ type: "started" });
         // A newcomer that cannot start (its prompt's encoding threw) fails alone: the batch it
         // was to join is mid-denoise, and its other rows run on.
-        const failure = await startItem(ctx, item).catch(
-          (error: Error): JobOutcome => ({
-            ok: false,
-            reason: "runtime_error",
-            message: error.message,
-          }),
-        );
+        const failure = await startItem(ctx, item).catch((error: Error): JobOutcome => {
+          if (error instanceof GraphHang) throw error;
+          return { ok: false, reason: "runtime_error", message: error.message };
+        });
         if (failure) {
           this.remove(item, failure);
           continue;
@@ -222,9 +236,21 @@ export class ContinuousBatcher implements JobScheduler {
     }
   }
 
+  /**
+   * A hung call cannot be canceled, and the runtime under it runs nothing more: every job here fails
+   * now (a 500, which the edge runs in another region), and whatever the call returns later is
+   * dropped by the watchdog. The watchdog has logged it and reported the origin failed.
+   */
+  private failStep(run: WorkItem[], error: Error) {
+    if (!(error instanceof GraphHang)) return this.failAll(run, error);
+    this.hung = error;
+    // The finished jobs of a hung decode have left `items` already; they are in `run`.
+    this.failAll([...new Set([...run, ...this.items])], error);
+  }
+
   /** A runtime failure fails the work in that batch (as a 500 upstream) but never the loop. */
   private failAll(run: WorkItem[], error: Error) {
-    console.error("batcher: step failed", error);
+    if (!(error instanceof GraphHang)) console.error("batcher: step failed", error);
     for (const item of run) {
       const index = this.items.indexOf(item);
       if (index >= 0) this.items.splice(index, 1);

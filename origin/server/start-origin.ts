@@ -14,6 +14,7 @@ import {
 } from "../scheduler/batch-policy";
 import { ContinuousBatcher } from "../scheduler/continuous-batcher";
 import type { CostModel } from "../scheduler/cost-model";
+import { GraphWatchdog } from "../scheduler/graph-watchdog";
 import { createOriginApp } from "./app";
 import { createBenchNullImage } from "./bench-null-image";
 import { DetachedRuns } from "./detached-runs";
@@ -131,20 +132,23 @@ export async function startOrigin(config: OriginConfig): Promise<RunningOrigin> 
       memoryBudgetBytes: config.modelMemoryBytes,
     });
     recordOriginInfo(metrics, pipeline.model);
-    // A runtime that can no longer run graphs takes the origin out of rotation (readyz) and asks
-    // to be restarted (healthz): every request would fail otherwise.
-    pipeline.runtime.onFailure?.((error) => {
+    // A runtime that can no longer run graphs (its thread died, or a graph call hung) takes the
+    // origin out of rotation (readyz) and asks to be restarted (healthz): every request would
+    // fail otherwise.
+    const runtimeFailed = (error: Error) => {
       console.error(
         `darkroom origin [${config.region}] ${error.message}; marking the origin failed`,
       );
       state.markFailed(error.message);
-    });
+    };
+    pipeline.runtime.onFailure?.(runtimeFailed);
     await warmUp(pipeline);
     metrics.modelLoadSeconds.set((performance.now() - started) / 1000);
     const { policy, measured } = await batchPolicyFor(config, pipeline, metrics);
     const scheduler = new ContinuousBatcher(pipeline, {
       policy,
       events: schedulerMetrics(metrics),
+      watchdog: new GraphWatchdog({ floorMs: config.graphWatchdogMs, onHang: runtimeFailed }),
     });
     if (measured) scheduler.cost.prime(measured);
     state.markReady({ pipeline, scheduler, preview: await previewFor(config, pipeline) });
