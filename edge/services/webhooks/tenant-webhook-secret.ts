@@ -16,10 +16,16 @@ export interface WebhookSecretConfig {
   ENVIRONMENT: string;
 }
 
-/** The master secret to derive from, or null when webhooks cannot be signed here. */
+/**
+ * The master secret to derive from, or null when webhooks cannot be signed here. The public dev
+ * value is refused outside development even when set explicitly (a copied .dev.vars), as the dev
+ * admin token is: anyone could forge a deployment's webhooks with it.
+ */
 export function webhookMasterSecret(env: WebhookSecretConfig): string | null {
-  if (env.WEBHOOK_SIGNING_SECRET) return env.WEBHOOK_SIGNING_SECRET;
-  return env.ENVIRONMENT === "development" ? DEV_WEBHOOK_SIGNING_SECRET : null;
+  const development = env.ENVIRONMENT === "development";
+  const set = env.WEBHOOK_SIGNING_SECRET;
+  if (set) return set === DEV_WEBHOOK_SIGNING_SECRET && !development ? null : set;
+  return development ? DEV_WEBHOOK_SIGNING_SECRET : null;
 }
 
 /** After a rotation the previous secret signs too (a second `v1,` entry) for this long, so

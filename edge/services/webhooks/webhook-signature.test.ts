@@ -1,6 +1,10 @@
 // Webhook signatures: the Standard Webhooks test vector, round trips, and every way a forgery is refused.
 import { describe, expect, it } from "vitest";
-import { tenantWebhookSecret } from "./tenant-webhook-secret";
+import {
+  DEV_WEBHOOK_SIGNING_SECRET,
+  tenantWebhookSecret,
+  webhookMasterSecret,
+} from "./tenant-webhook-secret";
 import { signWebhook, verifyWebhook } from "./webhook-signature";
 
 // From the Standard Webhooks specification's examples: interoperability with its libraries.
@@ -120,5 +124,22 @@ describe("tenantWebhookSecret", () => {
     const message = { id: "msg_1", timestampS: 1_700_000_000, body: "{}" };
     const headers = await signWebhook(a, message);
     expect((await verifyWebhook(a, headers, "{}", { now: 1_700_000_000_000 })).ok).toBe(true);
+  });
+});
+
+describe("the master secret", () => {
+  it("uses the dev value only in development, and refuses it elsewhere even when set", () => {
+    const dev = DEV_WEBHOOK_SIGNING_SECRET;
+    expect(webhookMasterSecret({ ENVIRONMENT: "development" })).toBe(dev);
+    expect(webhookMasterSecret({ ENVIRONMENT: "production" })).toBeNull();
+    expect(
+      webhookMasterSecret({ ENVIRONMENT: "production", WEBHOOK_SIGNING_SECRET: dev }),
+    ).toBeNull();
+    expect(webhookMasterSecret({ ENVIRONMENT: "development", WEBHOOK_SIGNING_SECRET: dev })).toBe(
+      dev,
+    );
+    expect(webhookMasterSecret({ ENVIRONMENT: "staging", WEBHOOK_SIGNING_SECRET: "s3cret" })).toBe(
+      "s3cret",
+    );
   });
 });
