@@ -13,6 +13,21 @@ for (const [category, terms] of groupFoldedTerms(basePolicyTerms())) {
   }
 }
 
+// Every word of every base term ("self" and "harm" of "self harm"), for spelling variants.
+const baseTermWords = new Set<string>();
+for (const terms of groupFoldedTerms(basePolicyTerms()).values()) {
+  for (const term of terms) for (const word of term.split(" ")) baseTermWords.add(word);
+}
+
+/** Whether a word, or the singular of a plural in "s"/"es", is a word of some base term. */
+export function isBaseTermWord(word: string): boolean {
+  return (
+    baseTermWords.has(word) ||
+    (word.endsWith("s") && baseTermWords.has(word.slice(0, -1))) ||
+    (word.endsWith("es") && baseTermWords.has(word.slice(0, -2)))
+  );
+}
+
 /** The category of a single-word base term, plurals in "s"/"es" included. */
 export function baseWordVerdict(word: string): SafetyVerdict | null {
   const stems = [word];

@@ -36,6 +36,7 @@ const TRICKS: [string, (word: string) => string][] = [
   ["spaced letters", (w) => [...w].join(" ")],
   ["dotted letters", (w) => [...w].join(".")],
   ["hyphenated letters", (w) => [...w].join("-")],
+  ["replacement character U+FFFD", (w) => `${w.slice(0, 2)}\uFFFD${w.slice(2)}`],
 ];
 
 describe.each(TRICKS)("%s", (_name, trick) => {
@@ -58,6 +59,11 @@ describe("look-alike letters", () => {
     ["Cyrillic о in porn", "p\u043Ern", "sexual"],
     ["Cyrillic е and Greek ο in gore", "g\u03BFr\u0435 scene", "violence_graphic"],
     ["Cyrillic capitals", "N\u0410\u041A\u0415D MAN", "sexual"],
+    ["Greek lunate sigma as c", "a \u03F2ock", "sexual"],
+    ["Armenian seh as u", "n\u057Dde", "sexual"],
+    ["turned e", "nud\u01DD", "sexual"],
+    ["dotless j", "\u0237ailbait", "sexual_minors"],
+    ["Lisu capitals", "\uA4E0\uA4F4\uA4D3\uA4F0 woman", "sexual"],
   ])("%s", (_name, prompt, category) => {
     expect(runSafety(prompt).category).toBe(category);
   });
@@ -76,6 +82,7 @@ describe("leetspeak", () => {
     ["g0r3 everywhere", "violence_graphic"],
     ["$u1c1d3 scene", "self_harm"],
     ["@ss", "profanity"],
+    ["8ottomless", "sexual"],
   ])("%s → %s", (prompt, category) => {
     expect(runSafety(prompt).category).toBe(category);
   });
@@ -109,5 +116,70 @@ describe("split and glued words", () => {
 
   it("turns a word-separating control into a space, so the words stay separate", () => {
     expect(runSafety("nude\u000Bwoman")).toMatchObject({ category: "sexual", matched: "nude" });
+  });
+});
+
+describe("the replacement character U+FFFD, which the origin deletes before tokenising", () => {
+  it.each([
+    ["a woman top\uFFFDless on a beach, geni\uFFFDtals", "sexual"],
+    ["sui\uFFFDcide", "self_harm"],
+    ["jail\uFFFDbait", "sexual_minors"],
+  ])("%s → %s", (prompt, category) => {
+    expect(runSafety(prompt).category).toBe(category);
+  });
+});
+
+describe("words split by in-word marks, stretched, or given a suffix", () => {
+  it.each([
+    ["top-less woman on a beach", "sexual"],
+    ["top.less", "sexual"],
+    ["top_less", "sexual"],
+    ["top'less", "sexual"],
+    ["sui-cide", "self_harm"],
+    ["su!c!de", "self_harm"],
+    ["su|c|de", "self_harm"],
+    ["de-capitated body", "violence_graphic"],
+    ["dis-membered body", "violence_graphic"],
+    ["naaaked woman", "sexual"],
+    ["nuuuude", "sexual"],
+    ["goreeee", "violence_graphic"],
+    ["nakedly", "sexual"],
+    ["eroticism", "sexual"],
+    ["an erotically posed model", "sexual"],
+    ["self harming", "self_harm"],
+    ["suicidally sad", "self_harm"],
+    ["top-less 12 year old", "sexual_minors"],
+    ["a seductiveee girl aged 12", "sexual_minors"],
+    ["pe-nis", "sexual"],
+    ["dil.do", "sexual"],
+  ])("%s → %s", (prompt, category) => {
+    expect(runSafety(prompt).category).toBe(category);
+  });
+
+  it.each([
+    "a well-known top-rated restaurant",
+    "a self-portrait of a man smiling",
+    "don't stop believing, neon sign",
+    "a T-shirt with a cat on it",
+    "sci-fi city at night, 3.5 mm lens",
+    "a Gore-Tex jacket",
+    "stargazing with the naked-eye",
+    "shhh, a sleeping puppy",
+    "zzz, a sleepy cat",
+    "brrr, a frozen lake",
+    "a goooal celebration in a stadium",
+    "an x-ray of a hand",
+    "a lovely morning, birds singing",
+    "a minimalism poster",
+    "a realism painting of a farmer harvesting",
+    "a girl's birthday party",
+    "cumin-spiced lamb",
+    "a flame-retardant suit",
+    "red|blue|green stripes",
+    "wow!great view",
+    "a price tag of $4.55",
+    "a tit-for-tat argument",
+  ])("allows %s", (prompt) => {
+    expect(runSafety(prompt).decision).toBe("allow");
   });
 });

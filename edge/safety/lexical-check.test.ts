@@ -1,6 +1,12 @@
 import { englishDataset, englishRecommendedBlacklistMatcherTransformers } from "obscenity";
 import { describe, expect, it } from "vitest";
-import { findLexical, LEXICAL_CATEGORY, LEXICAL_PRESCREEN_ACTIVE, matcher } from "./lexical-check";
+import {
+  findLexical,
+  HARMLESS_PHRASES,
+  LEXICAL_CATEGORY,
+  LEXICAL_PRESCREEN_ACTIVE,
+  matcher,
+} from "./lexical-check";
 import { asciiTransform } from "./lexical-prescreen";
 import { runSafety } from "./prefilter";
 
@@ -90,5 +96,50 @@ describe("lexical check decisions", () => {
 
   it("reports the most severe category among several matches", () => {
     expect(findLexical("shit porn")?.category).toBe("sexual");
+  });
+});
+
+describe("harmless words and phrases that contain a listed word", () => {
+  it("whitelists phrases only under words of the dataset", () => {
+    expect(Object.keys(HARMLESS_PHRASES).filter((word) => !LEXICAL_CATEGORY.has(word))).toEqual([]);
+  });
+
+  it.each([
+    "cumin spices",
+    "assorted pastries",
+    "in the style of Camille Pissarro",
+    "a blue tit on a branch",
+    "two blue tits on a feeder",
+    "a great tit in the snow",
+    "Hooker's green watercolor",
+    "Hooker\u2019s green",
+    "John Lee Hooker playing the guitar",
+    "a Wankel engine",
+    "a pussycat",
+    "Dick Tracy comic cover",
+    "the prick of a needle",
+    "a flame retardant suit",
+    "the Rio Negro river",
+    "a chink of light through the curtains",
+    "a magna cum laude diploma",
+    "scat singing in a jazz club",
+    "a bottomless pit",
+  ])("allows %s", (prompt) => {
+    expect(runSafety(prompt).decision).toBe("allow");
+  });
+
+  it.each([
+    ["a tit", "sexual"],
+    ["great tits", "sexual"],
+    ["a hooker on a street corner", "sexual"],
+    ["you prick", "profanity"],
+    ["a pussy", "sexual"],
+    ["a dick", "sexual"],
+    ["a retard", "hate"],
+    ["a chink", "hate"],
+    ["piss", "profanity"],
+    ["cum", "sexual"],
+  ])("still rejects %s", (prompt, category) => {
+    expect(runSafety(prompt).category).toBe(category);
   });
 });

@@ -1,5 +1,6 @@
 // Lexical matching with obscenity's English dataset and recommended transformers, built once.
 import {
+  DataSet,
   englishDataset,
   englishRecommendedBlacklistMatcherTransformers,
   englishRecommendedTransformers,
@@ -34,21 +35,66 @@ export const LEXICAL_CATEGORY: ReadonlyMap<string, LexicalCategory> = new Map([
   ...PROFANITY.split(" ").map((word) => [word, "profanity"] as const),
 ]);
 
-// Scunthorpe cases obscenity's own whitelist misses. Each names only its harmless sense.
-const EXTRA_WHITELIST = [
-  ..."cockpit rapeseed shiitake penistone dickinson".split(" "),
-  "moby dick",
-  "moby-dick",
-  "pussy willow",
-];
+// Harmless words and phrases that contain a dataset word, by that word (obscenity's own whitelist
+// misses them). A phrase names the harmless sense ("blue tit", "Hooker's green", "chink of
+// light"), so the word alone, or in any other phrase, is still matched. Whitelisted spans are
+// found after lowercasing, with runs of spaces collapsed.
+const BIRD_TITS = ["blue", "coal", "marsh", "willow", "crested", "long-tailed", "bearded"];
+export const HARMLESS_PHRASES: Readonly<Record<string, readonly string[]>> = {
+  anal: ["analects"],
+  ass: ["assort"],
+  chink: [
+    ...["of light", "of sunlight", "in the armo", "in the wall", "in the curtain"].map(
+      (where) => `chink ${where}`,
+    ),
+    "chinks of light",
+  ],
+  cock: ["cockpit"],
+  cum: ["cumin", "cum laude"],
+  dick: ["dickinson", "moby dick", "moby-dick", "dick tracy", "philip k. dick", "philip k dick"],
+  hooker: ["hooker's green", "hooker\u2019s green", "hookers green", "hooker green", "lee hooker"],
+  negro: ["rio negro", "negro river"],
+  penis: ["penistone"],
+  piss: ["pissarro"],
+  prick: [
+    ...["a needle", "the needle", "a pin", "a thorn", "the thorn", "light"].map(
+      (what) => `prick of ${what}`,
+    ),
+    ...["pin", "needle", "thorn"].map((what) => `${what} prick`),
+  ],
+  pussy: ["pussy willow", "pussycat", "pussy cat"],
+  rape: ["rapeseed"],
+  retard: ["retardant"],
+  scat: ["scat sing"],
+  shit: ["shiitake"],
+  // "great tit" but not "great tits": the plural's match spans the "s", which the phrase misses.
+  tit: [
+    ...BIRD_TITS.flatMap((kind) => [`${kind} tit`, `${kind} tits`, `${kind}-tit`]),
+    "great tit",
+    "tit for tat",
+    "tit-for-tat",
+  ],
+  wank: ["wankel"],
+};
 
-const built = englishDataset.build();
+/** obscenity's English dataset plus HARMLESS_PHRASES, as phrases of their dataset word. */
+const dataset = new DataSet<{ originalWord: string }>().addAll(englishDataset);
+for (const [word, phrases] of Object.entries(HARMLESS_PHRASES)) {
+  // A hyphenated phrase also written as one word: "moby-dick" is "mobydick" when marks are
+  // read through (word-variants.ts).
+  const spellings = phrases.flatMap((harmless) =>
+    harmless.includes("-") ? [harmless, harmless.replaceAll("-", "")] : [harmless],
+  );
+  dataset.addPhrase((phrase) =>
+    spellings.reduce(
+      (builder, harmless) => builder.addWhitelistedTerm(harmless),
+      phrase.setMetadata({ originalWord: word }),
+    ),
+  );
+}
+
 /** The full matcher (exported for the tests that pin the prescreen to it). */
-export const matcher = new RegExpMatcher({
-  blacklistedTerms: built.blacklistedTerms,
-  whitelistedTerms: [...(built.whitelistedTerms ?? []), ...EXTRA_WHITELIST],
-  ...englishRecommendedTransformers,
-});
+export const matcher = new RegExpMatcher({ ...dataset.build(), ...englishRecommendedTransformers });
 
 const prescreen = buildPrescreen(matcher, englishRecommendedBlacklistMatcherTransformers);
 
@@ -62,7 +108,7 @@ export function findLexical(input: string): { category: LexicalCategory; matched
   if (prescreen !== null && !prescreen(input)) return null;
   let best: { category: LexicalCategory; matched: string } | null = null;
   for (const match of matcher.getAllMatches(input)) {
-    const word = englishDataset.getPayloadWithPhraseMetadata(match).phraseMetadata?.originalWord;
+    const word = dataset.getPayloadWithPhraseMetadata(match).phraseMetadata?.originalWord;
     if (word === undefined) continue;
     // A word from a newer dataset is judged sexual until mapped: still a rejection.
     const category = LEXICAL_CATEGORY.get(word) ?? "sexual";
@@ -90,7 +136,7 @@ export const lexicalCheck: SafetyCheck = (input): SafetyVerdict | null => {
     MAYBE_NUMBER_RE.test(plain) ? plain.replace(BARE_NUMBER_RE, " ") : plain,
   );
   if (found === null) return null;
-  if (found.category === "sexual" && hasMinorMarker(maskedWords(input.folded))) {
+  if (found.category === "sexual" && hasMinorMarker(maskedWords(input.folded), plain)) {
     return { category: "sexual_minors", matched: found.matched };
   }
   return found;

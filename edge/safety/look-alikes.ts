@@ -1,4 +1,4 @@
-// Look-alike letters (Cyrillic, Greek, small capitals, enclosed) mapped to the Latin letter they imitate.
+// Look-alike letters (Cyrillic, Greek, small capitals, Lisu, enclosed) mapped to the Latin ones.
 // NFKC already handles full-width, mathematical and circled letters; these are the ones it keeps.
 
 // Pairs "<look-alike><latin>", kept to letters that are near-identical in common fonts.
@@ -7,11 +7,14 @@ const PAIRS = [
   "аa вb еe ёe кk мm нh оo пn рp сc тt уy хx ѕs іi їi јj ԁd ԛq ԝw ӏl һh ьb",
   "АA ВB ЕE ЁE КK МM НH ОO РP СC ТT УY ХX ЅS ІI ЇI ЈJ ԀD ԚQ ԜW ӀI ҺH",
   // Greek, lower then upper
-  "αa βb εe ηn ιi κk νv οo ρp τt υu χx ωw μu",
+  // ς is also what NFKC makes of the lunate sigma ϲ, which imitates c.
+  "αa βb εe ηn ιi κk νv οo ρp τt υu χx ωw μu ςc",
   "ΑA ΒB ΕE ΖZ ΗH ΙI ΚK ΜM ΝN ΟO ΡP ΤT ΥY ΧX",
-  // Latin small capitals, other Latin extensions, Armenian
+  // Latin small capitals, other Latin extensions (dotless j, turned e), Armenian
   "ᴀa ʙb ᴄc ᴅd ᴇe ɢg ʜh ɪi ᴊj ᴋk ʟl ᴍm ɴn ᴏo ᴘp ʀr ꜱs ᴛt ᴜu ᴠv ᴡw ʏy ᴢz",
-  "ıi ɑa ɡg ɩi օo",
+  "ıi ɑa ɡg ɩi օo սu ȷj ǝe",
+  // Lisu capitals (no case of their own)
+  "ꓮA ꓐB ꓚC ꓓD ꓰE ꓝF ꓖG ꓧH ꓲI ꓙJ ꓗK ꓡL ꓟM ꓠN ꓳO ꓑP ꓣR ꓢS ꓔT ꓴU ꓦV ꓪW ꓫX ꓬY ꓜZ",
 ].join(" ");
 
 const LOOK_ALIKES: ReadonlyMap<string, string> = new Map(

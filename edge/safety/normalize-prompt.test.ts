@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { foldToken, normalizePrompt } from "./normalize-prompt";
+import { stripPromptInvisibles } from "../../protocol/prompt-invisibles";
+import { cleanText, EDGE_ONLY_INVISIBLE, foldToken, normalizePrompt } from "./normalize-prompt";
 
 const cp = (code: number) => String.fromCodePoint(code);
 const range = (from: number, to: number) =>
@@ -32,10 +33,29 @@ describe("normalizePrompt: text (NFKC, invisibles stripped)", () => {
     expect(normalizePrompt("red\tfox\nin\rsnow").text).toBe("red\tfox\nin\rsnow");
   });
 
-  it("turns controls that separate words into a space instead of gluing the words", () => {
-    expect(normalizePrompt("red\u000Bfox\u000Cin\u001Fthe\u0085snow").text).toBe(
-      "red fox in the snow",
-    );
+  it("turns the controls the tokenizer reads as whitespace into a space", () => {
+    expect(normalizePrompt("red\u000Bfox\u000Cin\u0085the snow").text).toBe("red fox in the snow");
+  });
+
+  it("deletes information separators and U+FFFD as the origin does, joining the word", () => {
+    expect(normalizePrompt("nu\u001Fde top\uFFFDless").folded).toBe("nude topless");
+  });
+
+  it("deletes exactly what the origin deletes before tokenising, plus the edge-only fillers", () => {
+    const edgeOnly = new RegExp(EDGE_ONLY_INVISIBLE, "u");
+    const edgeDeletes: number[] = [];
+    const originOnly: number[] = [];
+    for (let code = 0; code <= 0x10ffff; code++) {
+      const input = `a${String.fromCodePoint(code)}b`;
+      const origin = stripPromptInvisibles(input) === "ab";
+      const edge = cleanText(input) === "ab";
+      if (origin && !edge) originOnly.push(code);
+      if (edge && !origin) edgeDeletes.push(code);
+    }
+    expect(originOnly).toEqual([]);
+    expect(edgeDeletes.length).toBeGreaterThan(0);
+    const unexplained = edgeDeletes.filter((code) => !edgeOnly.test(String.fromCodePoint(code)));
+    expect(unexplained.map((code) => code.toString(16))).toEqual([]);
   });
 
   it("strips lone surrogates, variation selectors and invisible fillers", () => {
@@ -71,6 +91,16 @@ describe("normalizePrompt: plain and folded views", () => {
     expect(foldToken("n00d13")).toBe("noodie");
     expect(foldToken("1999")).toBe("1999");
     expect(foldToken("r2d2")).toBe("r2d2");
+  });
+
+  it("maps lunate sigma, dotless j, Armenian seh, turned e and Lisu capitals to Latin", () => {
+    expect(
+      normalizePrompt("\u03F2at \u0237ar s\u057Dn tr\u01DDe \uA4E0\uA4F4\uA4D3\uA4F0").folded,
+    ).toBe("cat jar sun tree nude");
+  });
+
+  it("reads 8 as b inside a word, but not in numbers or numbers with units", () => {
+    expect(normalizePrompt("8ottle 8 88 8k 8mm 12years").folded).toBe("bottle 8 88 8k 8mm 12years");
   });
 
   it("keeps letters of other scripts in the folded view", () => {

@@ -1,21 +1,24 @@
 // Unicode normalisation: builds the views of a prompt that every other safety check reads.
+import { PROMPT_DELETED_CHARACTERS, stripPromptInvisibles } from "../../protocol/prompt-invisibles";
 import { foldLookAlikes } from "./look-alikes";
 import type { NormalizedPrompt } from "./types";
 
-// Controls that separate words for a tokenizer (vertical tab, form feed, information separators,
-// NEL): they become a space, so that stripping them cannot glue two words into one.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding these controls is its job.
-const SPACE_LIKE_RE = /[\u000B\u000C\u001C-\u001F\u0085]/g;
-
-// Format characters (Cf: zero-width U+200B–U+200F, bidi embeddings and overrides U+202A–U+202E,
-// U+2060–U+2064, isolates, U+FEFF, tag characters), other C0/C1 controls (Cc), lone surrogates
-// (Cs), and fillers and selectors that Unicode calls letters or marks but that render as nothing.
-// Tab, line feed and carriage return stay: they are ordinary whitespace.
-const INVISIBLE =
-  "(?![\\t\\n\\r])[\\p{Cc}\\p{Cf}\\p{Cs}\\u034F\\u115F\\u1160\\u17B4\\u17B5\\u180B-\\u180D" +
-  "\\u3164\\uFE00-\\uFE0F\\uFFA0\\u{E0100}-\\u{E01EF}]";
-const INVISIBLE_TEST_RE = new RegExp(INVISIBLE, "u");
-const INVISIBLE_RE = new RegExp(INVISIBLE, "gu");
+// The edge judges the words the model receives, so it deletes exactly what the origin deletes
+// before tokenising (one list, in protocol/): format and control characters and U+FFFD. Deleting
+// joins what is on either side: "top\uFFFDless" reaches the model as "topless".
+// \v and \f reach the origin's tokenizer, which collapses them into a space; so here.
+const FORM_SPACE_RE = /[\v\f]/g;
+// Deleted at the edge only: fillers and selectors that Unicode calls letters or marks but that
+// render as nothing (the origin passes them to the tokenizer). Lone surrogates are Cs, and so on
+// the shared list.
+export const EDGE_ONLY_INVISIBLE =
+  "[\\u034F\\u115F\\u1160\\u17B4\\u17B5\\u180B-\\u180D\\u3164\\uFE00-\\uFE0F\\uFFA0" +
+  "\\u{E0100}-\\u{E01EF}]";
+const HIDDEN_TEST_RE = new RegExp(
+  `[\\v\\f\\u0085]|${PROMPT_DELETED_CHARACTERS}|${EDGE_ONLY_INVISIBLE}`,
+  "u",
+);
+const EDGE_ONLY_INVISIBLE_RE = new RegExp(EDGE_ONLY_INVISIBLE, "gu");
 
 // Anything outside printable ASCII, tab and newlines: only such text needs cleaning or folding.
 const NON_ASCII_RE = /[^\t\n\r -~]/;
@@ -23,11 +26,11 @@ const MARKS_RE = /\p{M}+/gu;
 const TOKEN_SEPARATOR_RE = /[^\p{L}\p{N}@$]+/u;
 const ASCII_TOKEN_SEPARATOR_RE = /[^a-z0-9@$]+/;
 const HAS_LETTER_RE = /\p{L}/u;
-const LEET_CHAR_RE = /[013457@$]/;
-const LEET_CHARS_RE = /[013457@$]/g;
+const LEET_CHAR_RE = /[0134578@$]/;
+const LEET_CHARS_RE = /[0134578@$]/g;
 const SYMBOLS_RE = /[@$]/g;
-// "35mm", "4k", "1920s", "17yo", "3d": a number with a unit, not leetspeak.
-const NUMBER_WITH_UNIT_RE = /^[0-9]+[a-z]{1,3}$/;
+// "35mm", "4k", "1920s", "17yo", "3d", "12years": a number with a unit, not leetspeak.
+const NUMBER_WITH_UNIT_RE = /^[0-9]+(?:[a-z]{1,3}|years?)$/;
 const LEET: Readonly<Record<string, string>> = {
   "0": "o",
   "1": "i",
@@ -35,6 +38,7 @@ const LEET: Readonly<Record<string, string>> = {
   "4": "a",
   "5": "s",
   "7": "t",
+  "8": "b",
   "@": "a",
   $: "s",
 };
@@ -42,8 +46,8 @@ const LEET: Readonly<Record<string, string>> = {
 /** NFKC with invisible and control characters removed: the normalisation output. */
 export function cleanText(raw: string): string {
   if (!NON_ASCII_RE.test(raw)) return raw;
-  const cleaned = INVISIBLE_TEST_RE.test(raw)
-    ? raw.replace(SPACE_LIKE_RE, " ").replace(INVISIBLE_RE, "")
+  const cleaned = HIDDEN_TEST_RE.test(raw)
+    ? stripPromptInvisibles(raw.replace(FORM_SPACE_RE, " ")).replace(EDGE_ONLY_INVISIBLE_RE, "")
     : raw;
   return cleaned.normalize("NFKC");
 }

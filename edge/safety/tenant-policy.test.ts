@@ -55,7 +55,7 @@ describe("tenant additions block their terms", () => {
 describe("the effective policy version", () => {
   it("is the base version plus the tenant label and a hash of the terms", () => {
     const { version } = compileSafetyPolicy(acme);
-    expect(version).toMatch(/^2026-11-26\.1\+2026-12-01T10-00-00Z\.[0-9a-f]{8}$/);
+    expect(version).toMatch(/^2026-11-27\.1\+2026-12-01T10-00-00Z\.[0-9a-f]{8}$/);
     expect(runSafety("a red fox", acme)).toMatchObject({
       decision: "allow",
       policyVersion: version,

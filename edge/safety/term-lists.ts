@@ -4,10 +4,11 @@ import type { SafetyCategory } from "./types";
 
 /**
  * Version of the base policy. Bump it on any change to these lists, to the patterns in
- * pattern-check.ts or minor-proximity.ts, or to the obscenity configuration in lexical-check.ts:
+ * pattern-check.ts, minor-proximity.ts, word-variants.ts or hate-numbers.ts, to the characters
+ * normalize-prompt.ts deletes or folds, or to the obscenity configuration in lexical-check.ts:
  * audit records name the version that judged each prompt.
  */
-export const BASE_POLICY_VERSION = "2026-11-26.1";
+export const BASE_POLICY_VERSION = "2026-11-27.1";
 
 // Terms are matched on word boundaries in the folded view, plural "s"/"es" included.
 // They are written plainly; they are folded like prompts when compiled.
@@ -65,7 +66,7 @@ const BASE_TERMS: Readonly<Partial<Record<SafetyCategory, readonly string[]>>> =
     "white supremacist",
     "kkk",
     "ku klux klan",
-    "1488",
+    // "1488" is also a year: hate-numbers.ts reads it in context.
     "gas the jews",
     "race war",
     "master race",
@@ -149,6 +150,9 @@ export const ALLOWED_PHRASES: readonly string[] = [
   "naked tree",
   "naked branch",
   "naked mole rat",
+  "bottomless pit",
+  "bottomless brunch",
+  "bottomless cup",
   "suicide squad",
   "suicide door",
   "suicide king",
@@ -160,6 +164,7 @@ export const ALLOWED_PHRASES: readonly string[] = [
   "minor key",
   "baby blue",
   "baby pink",
+  "baby bump",
   "kid glove",
   "kid leather",
 ];
