@@ -2,6 +2,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { generateKey } from "../services/keys/key-material";
+import { countingKeyReadsDb } from "../test/counting-db";
 import { adminCall, callJson, createTenant, type ErrorEnvelope, issueKey } from "../test/harness";
 
 /** A Rate Limiting binding with a small per-key limit, as Cloudflare's answers it within one window. */
@@ -20,24 +21,6 @@ function limiter(limit: number): RateLimit & { asked: string[] } {
   };
 }
 
-/** env.DB that counts the statements reading api_keys: the lookups the limit is meant to spare. */
-function countingDb(): { db: D1Database; keyReads: () => number } {
-  let reads = 0;
-  const db = new Proxy(env.DB, {
-    get(target, prop) {
-      if (prop === "prepare") {
-        return (sql: string) => {
-          if (/\bfrom\s+"?api_keys"?/i.test(sql)) reads++;
-          return target.prepare(sql);
-        };
-      }
-      const value = Reflect.get(target, prop);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { db, keyReads: () => reads };
-}
-
 const randomKey = async () => (await generateKey()).key;
 
 function models(token: string, options: { ip?: string; binding?: RateLimit; db?: D1Database }) {
@@ -50,7 +33,7 @@ function models(token: string, options: { ip?: string; binding?: RateLimit; db?:
 describe("the limit on uncached key lookups per address", () => {
   it("answers 429 with Retry-After once an address is over it, without reading D1", async () => {
     const binding = limiter(3);
-    const { db, keyReads } = countingDb();
+    const { db, keyReads } = countingKeyReadsDb();
     const ip = "203.0.113.7";
     for (let i = 0; i < 3; i++) {
       const res = await models(await randomKey(), { ip, binding, db });

@@ -2,28 +2,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../db/client";
+import { countingKeyReadsDb } from "../../test/counting-db";
 import { createTenant } from "../../test/harness";
 import { generateKey } from "./key-material";
 import { D1KeyStore, type LookupGuard } from "./key-store";
 import { VerifiedKeyCache } from "./verified-key-cache";
-
-/** env.DB that counts the statements reading api_keys: the lookups the guard is meant to spare. */
-function countingDb(): { db: D1Database; keyReads: () => number } {
-  let reads = 0;
-  const db = new Proxy(env.DB, {
-    get(target, prop) {
-      if (prop === "prepare") {
-        return (sql: string) => {
-          if (/\bfrom\s+"?api_keys"?/i.test(sql)) reads++;
-          return target.prepare(sql);
-        };
-      }
-      const value = Reflect.get(target, prop);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { db, keyReads: () => reads };
-}
 
 /** A guard that answers `allow` and counts how often it was asked. */
 function guard(allow: boolean): LookupGuard & { asked: number } {
@@ -37,7 +20,7 @@ function guard(allow: boolean): LookupGuard & { asked: number } {
 
 describe("the lookup guard", () => {
   it("refuses a key no cache holds without reading D1, and is never asked for a cached key", async () => {
-    const { db, keyReads } = countingDb();
+    const { db, keyReads } = countingKeyReadsDb();
     const deferred: Promise<unknown>[] = [];
     const isolate = () =>
       new D1KeyStore(
@@ -80,7 +63,7 @@ describe("the lookup guard", () => {
   });
 
   it("reads D1 for every uncached key when there is no guard", async () => {
-    const { db, keyReads } = countingDb();
+    const { db, keyReads } = countingKeyReadsDb();
     const store = new D1KeyStore(openDatabase(db), env.KEYS_CACHE, () => {});
     const refused = guard(false);
     expect(await store.authenticate((await generateKey()).key, refused)).toEqual({
