@@ -12,6 +12,7 @@ import { requestId } from "./middleware/request-id";
 import { adminAudit } from "./routes/admin-audit";
 import { adminKeys } from "./routes/admin-keys";
 import { adminOrigins } from "./routes/admin-origins";
+import { adminSafetyTerms } from "./routes/admin-safety-terms";
 import { adminTenants } from "./routes/admin-tenants";
 import { mountApiDocs } from "./routes/api-docs";
 import { health } from "./routes/health";
@@ -55,6 +56,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", adminKeys);
   app.route("/", adminAudit);
   app.route("/", adminOrigins);
+  app.route("/", adminSafetyTerms);
   app.route("/", v1Models);
   app.route("/", v1ImagesGenerations);
   app.route("/", v1ImagesJobs);

@@ -14,6 +14,7 @@ import type { RegionBoard } from "./regions/region-board-do";
 import { RegionPicker } from "./regions/region-picker";
 import type { RegionRouter } from "./regions/region-router";
 import { type RttTable, rttTable } from "./regions/rtt-table";
+import { D1SafetyTermStore } from "./safety-terms/safety-term-store";
 import { D1SafetyTerms, type SafetyTermsSource } from "./safety-terms/tenant-safety-terms";
 import { DurableTenantGate } from "./tenant-gate/durable-tenant-gate";
 import type { TenantGateService } from "./tenant-gate/tenant-gate";
@@ -28,6 +29,8 @@ export interface Services {
   images: ImageStore;
   idempotency: IdempotencyStore;
   safetyTerms: SafetyTermsSource;
+  /** Writes a tenant's safety additions (admin API); the prefilter reads them through `safetyTerms`. */
+  safetyTermStore: D1SafetyTermStore;
   origins: OriginDispatcher;
   /** Which origins may serve a request, best first, and what each attempt taught us. */
   regions: RegionRouter;
@@ -95,6 +98,7 @@ export function buildServices(deps: ServiceDeps): Services {
     images: new R2ImageStore(deps.images),
     idempotency: new D1IdempotencyStore(db, deps.images, nowMs),
     safetyTerms: new D1SafetyTerms(db, nowMs),
+    safetyTermStore: new D1SafetyTermStore(db),
     origins: new OriginDispatcher({
       secret: deps.originSecret,
       record: (region, verdict, startedAt) => regions.record(region, verdict, startedAt),

@@ -24,6 +24,11 @@ interface CacheEntry {
  */
 const cache = new Map<string, CacheEntry>();
 
+/** Drops a tenant's cached additions in this isolate: its next request reads D1 again. */
+export function forgetSafetyTerms(tenantId: string): void {
+  cache.delete(tenantId);
+}
+
 export class D1SafetyTerms implements SafetyTermsSource {
   constructor(
     private readonly db: Database,
